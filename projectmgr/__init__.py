@@ -1,0 +1,85 @@
+"""projectmgr — science-and-technology plan project lifecycle management."""
+
+import os
+
+from flask import Flask, jsonify, request
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    from config import Config, TestConfig
+
+    app.config.from_object(TestConfig if test_config is not None else Config)
+    app.config.update({k: v for k, v in os.environ.items() if k.startswith("RULE_")})
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register the tables)
+    from .api import bp as api_bp
+    from .cli import register_cli
+    from .security import security_headers
+
+    app.register_blueprint(api_bp)
+    register_cli(app)
+    app.after_request(security_headers)
+    _error_pages(app)
+    _sqlite_pragmas(app)
+    return app
+
+
+def _error_pages(app: Flask) -> None:
+    from flask_limiter.errors import RateLimitExceeded
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc):
+        db.session.rollback()
+        message = "Too many failed sign-ins; try again in 15 minutes."
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "rate_limited", "message": message, "details": []}}), 429
+        return message, 429
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "not_found", "message": "No such resource.", "details": []}}), 404
+        return exc
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "bad_request", "message": "Method not allowed.", "details": []}}), 405
+        return exc
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "server_error", "message": "Internal error.", "details": []}}), 500
+        return "Internal error", 500
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite: enforce foreign keys, and let writers wait for each other instead of failing."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()

@@ -1,0 +1,125 @@
+"""Tokens, organizations, users and plans."""
+
+from flask import request
+from sqlalchemy import select
+
+from ..errors import Forbidden, Unauthorized
+from ..models import Organization, Plan, User
+from ..security import signin_limit
+from ..services import registry, settings
+from ..services.registry import authenticate, issue_token, revoke_token
+from . import schemas
+from .core import paginate, route
+from .serialize import organization_json, plan_json, user_json
+
+STAFF = "staff, admin"
+
+
+@route(
+    "/auth/token",
+    "POST",
+    summary="Sign in: exchange username and password for a bearer token (10 failures in 15 minutes → 429)",
+    tag="auth",
+    body=schemas.TokenIn,
+    auth=False,
+    roles="anyone",
+    decorators=(signin_limit,),
+)
+def post_token(data: schemas.TokenIn):
+    user = authenticate(data.username, data.password)
+    if user is None:
+        raise Unauthorized("Wrong username or password.")
+    return {"token": issue_token(user), "user": {"id": user.id, "username": user.username, "role": user.role.value}}
+
+
+@route("/auth/token", "DELETE", summary="Revoke the token used for this request", tag="auth")
+def delete_token(user):
+    revoke_token(request.headers["Authorization"].partition(" ")[2].strip())
+    return {"revoked": True}
+
+
+@route("/me", summary="The signed-in user", tag="auth")
+def get_me(user):
+    return user_json(user)
+
+
+def _staff(user: User) -> None:
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff may do this.")
+
+
+@route(
+    "/organizations",
+    "POST",
+    summary="Register an undertaking organization",
+    tag="registry",
+    body=schemas.OrganizationIn,
+    status=201,
+    roles=STAFF,
+)
+def post_organization(user, data: schemas.OrganizationIn):
+    _staff(user)
+    return organization_json(registry.create_organization(data.name, data.kind, data.credit_code))
+
+
+@route("/organizations", summary="List organizations", tag="registry", query={"page": "", "per_page": ""})
+def list_organizations(user):
+    if not user.can_read_all:
+        raise Forbidden("Only bureau staff and leaders list organizations.")
+    return paginate(select(Organization).order_by(Organization.id), lambda row: organization_json(row[0]))
+
+
+@route(
+    "/users",
+    "POST",
+    summary="Create a user (admin: any role; staff: owners and experts)",
+    tag="registry",
+    body=schemas.UserIn,
+    status=201,
+    roles=STAFF,
+)
+def post_user(user, data: schemas.UserIn):
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff and admins create users.")
+    created = registry.create_user(
+        user,
+        username=data.username,
+        password=data.password,
+        role=data.role,
+        display_name=data.display_name,
+        organization_id=data.organization_id,
+        email=data.email,
+        expert=data.expert.model_dump() if data.expert else None,
+    )
+    return user_json(created)
+
+
+@route("/users", summary="List users", tag="registry", query={"role": "filter by role", "page": "", "per_page": ""})
+def list_users(user):
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff list users.")
+    from ..models import Role
+    from .core import q_enum
+
+    query = select(User).order_by(User.id)
+    role = q_enum("role", Role)
+    if role is not None:
+        query = query.where(User.role == role)
+    return paginate(query, lambda row: user_json(row[0]))
+
+
+@route("/plans", "POST", summary="Create a plan", tag="registry", body=schemas.PlanIn, status=201, roles=STAFF)
+def post_plan(user, data: schemas.PlanIn):
+    _staff(user)
+    plan = registry.create_plan(settings(), **data.model_dump())
+    return plan_json(plan)
+
+
+@route("/plans", summary="List plans", tag="registry", query={"page": "", "per_page": ""})
+def list_plans(user):
+    return paginate(select(Plan).order_by(Plan.year.desc(), Plan.id), lambda row: plan_json(row[0]))
+
+
+@route("/plans/<int:plan_id>", summary="One plan", tag="registry")
+def get_plan(user, plan_id: int):
+    return plan_json(registry.get_or_404(Plan, plan_id, "plan"))

@@ -1,0 +1,192 @@
+"""The API's one path for every request: authenticate → parse → call the service → commit once →
+serialize; any DomainError rolls back and becomes the documented error body. Every route is
+declared through `route`, which also records it for the OpenAPI document."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from ..errors import BadRequest, DomainError, Unauthorized, ValidationFailed
+from ..extensions import csrf, db
+from ..models import User
+from ..services.registry import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies: CSRF does not apply
+
+
+@dataclass
+class Endpoint:
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    query: dict[str, str]
+    auth: bool
+    status: int
+    roles: str
+    responses: dict = field(default_factory=dict)
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def error_response(exc: DomainError):
+    body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    return jsonify(body), exc.status
+
+
+def _field_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"")
+    except ValueError:
+        raise BadRequest("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    try:
+        return model.model_validate_json(raw)
+    except PydanticError as exc:
+        details = []
+        for e in exc.errors(include_url=False):
+            # Errors inside a BeforeValidator carry "Value error, " before our own message.
+            message = e["msg"].removeprefix("Value error, ")
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            details.append({"field": _field_path(loc) or "body", "message": message})
+        raise ValidationFailed(details) from None
+
+
+def bearer_user() -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+    user = user_for_token(token.strip())
+    if user is None:
+        raise Unauthorized("The token is unknown or revoked.")
+    return user
+
+
+def route(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: dict[str, str] | None = None,
+    auth: bool = True,
+    status: int = 200,
+    roles: str = "any signed-in user",
+    decorators: tuple = (),
+):
+    """Register an API view. The view gets `user` (and `data` when there is a body) and returns
+    a JSON-able value; this wrapper commits once on success and rolls back on any error."""
+
+    def decorate(fn: Callable):
+        @wraps(fn)
+        def view(**kwargs):
+            try:
+                if auth:
+                    g.api_user = kwargs["user"] = bearer_user()
+                if body is not None:
+                    kwargs["data"] = parse_body(body)
+                result = fn(**kwargs)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                return error_response(exc)
+            except Exception:
+                db.session.rollback()
+                raise
+            return jsonify(result), status
+
+        for decorator in decorators:
+            view = decorator(view)
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        ENDPOINTS.append(Endpoint(rule, method, summary, tag, body, query or {}, auth, status, roles))
+        return view
+
+    return decorate
+
+
+# --- query-string parsing: every bad value is a 422 naming the parameter ----------------------
+
+
+def q_int(name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ValidationFailed.one(name, "Must be a whole number.")
+    value = int(raw)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValidationFailed.one(
+            name, f"Must be between {minimum} and {maximum}." if maximum else f"Must be at least {minimum}."
+        )
+    return value
+
+
+def q_enum(name: str, enum: type[StrEnum]):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        raise ValidationFailed.one(name, f"One of {', '.join(e.value for e in enum)}.") from None
+
+
+def q_date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed.one(name, "A date as YYYY-MM-DD.") from None
+
+
+def as_of() -> date:
+    return q_date("as_of") or date.today()
+
+
+def page_args() -> tuple[int, int]:
+    return q_int("page", 1), q_int("per_page", 50, maximum=200)
+
+
+def paginate(query, serialize: Callable, count_query=None) -> dict:
+    """A page of a select(); `total` from a COUNT over the same filters."""
+    from sqlalchemy import func, select
+
+    page, per_page = page_args()
+    total = db.session.scalar(
+        count_query if count_query is not None else select(func.count()).select_from(query.order_by(None).subquery())
+    )
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    items = [serialize(row) for row in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def app_config(key: str):
+    return current_app.config[key]

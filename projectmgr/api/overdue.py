@@ -1,0 +1,61 @@
+"""The overdue radar and the sweep."""
+
+from ..errors import Forbidden
+from ..models import DueKind, Flag, Level
+from ..rules.deadlines import days_overdue, is_very_late
+from ..services import settings
+from ..services.due_items import overdue_query
+from ..services.sweep import run_sweep
+from .core import as_of, paginate, q_enum, route
+from .serialize import day
+
+
+@route(
+    "/overdue",
+    summary="Open due items past their due date: key-tracking first, then most days overdue",
+    tag="tracking",
+    query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": "", "page": "", "per_page": ""},
+    roles="staff, leader, admin",
+)
+def get_overdue(user):
+    if not user.can_read_all:
+        raise Forbidden("The overdue radar is for bureau staff and leaders.")
+    when = as_of()
+    rules = settings()
+    flag = q_enum("flag", Flag)
+    query = overdue_query(
+        when, level=q_enum("level", Level), kind=q_enum("kind", DueKind), flag=flag.value if flag else None
+    )
+
+    def row(r) -> dict:
+        item, project, level = r
+        return {
+            "project_id": project.id,
+            "code": project.code,
+            "title": project.title,
+            "level": level.value,
+            "kind": item.kind.value,
+            "due_date": day(item.due_date),
+            "days_overdue": days_overdue(item.due_date, when),
+            "very_late": is_very_late(item.due_date, when, rules),
+            "flags": project.flags,
+            "responsible_staff_id": project.responsible_staff_id,
+        }
+
+    return paginate(query, row)
+
+
+@route(
+    "/sweep",
+    "POST",
+    summary="Apply the expire transitions due on as_of; reports what changed",
+    tag="tracking",
+    query={"as_of": "YYYY-MM-DD"},
+    roles="staff, admin",
+)
+def post_sweep(user):
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff run the sweep.")
+    when = as_of()
+    changed = run_sweep(when, settings())
+    return {"as_of": day(when), "changed": changed, "count": len(changed)}

@@ -1,0 +1,320 @@
+"""Projects, their lifecycle, funds, reports and extensions."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import Flag, Level, Project, State, TransitionRecord
+from ..rules.indicators import IndicatorFact, completion_of
+from ..services import funds, settings
+from ..services.due_items import project_due_items
+from ..services.facts import project_facts
+from ..services.projects import (
+    BudgetInput,
+    IndicatorInput,
+    ProjectFilters,
+    ProjectInput,
+    find_project,
+    project_query,
+    register_project,
+    set_flags,
+)
+from ..services.transitions import allowed_triggers, transition
+from . import schemas
+from .core import as_of, paginate, q_enum, q_int, route
+from .serialize import day, history_json, instant, money, number, project_summary
+
+STAFF = "staff, admin"
+OWNER = "the project's owner (any owner of its organization)"
+
+
+def project_detail(project: Project, user, when: date) -> dict:
+    rules = settings()
+    facts = project_facts(project, rules, when)
+    data = project_summary(project)
+    ext = funds.extension_of(project)
+    data.update(
+        original_end_date=day(project.original_end_date),
+        totals={k: money(v) for k, v in facts.totals.items()},
+        budget=[
+            {
+                "category": line.category.value,
+                "special": money(line.special),
+                "self_raised": money(line.self_raised),
+                "special_spent": money(facts.special_spent_by_category.get(line.category.value)) or "0.00",
+                "self_raised_spent": money(facts.self_raised_spent_by_category.get(line.category.value)) or "0.00",
+            }
+            for line in project.budget_lines
+        ],
+        binding_checks=[
+            {"key": c.key, "passed": c.passed, "severity": c.severity, "detail": c.detail, "figures": c.figures}
+            for c in facts.binding_checks
+        ],
+        indicators=[
+            {
+                "key": i.key,
+                "name": i.name,
+                "unit": i.unit,
+                "target": number(i.target),
+                "weight": number(i.weight),
+                "achieved": number(facts.achieved.get(i.id)),
+                "completion": str(completion_of(IndicatorFact(i.target, i.weight, facts.achieved.get(i.id)))),
+            }
+            for i in project.indicators
+        ],
+        indicator_completion=str(facts.indicator_completion),
+        due_items=[
+            {
+                "kind": d.kind,
+                "due_date": day(d.due_date),
+                "days_overdue": d.days_overdue,
+                "days_left": d.days_left,
+                "very_late": d.very_late,
+            }
+            for d in project_due_items(project, when, rules)
+        ],
+        allowed_triggers=allowed_triggers(project, user, rules, when),
+        survey_due_date=day(project.survey_due_date),
+        rectification_started_on=day(project.rectification_started_on),
+        concluded_on=day(project.concluded_on),
+        conclusion_document_no=project.conclusion_document_no,
+        conclusion_rule=project.conclusion_rule,
+        termination_reason=project.termination_reason,
+        evaluation_grade=project.evaluation_grade.value if project.evaluation_grade else None,
+        extension=None
+        if ext is None
+        else {
+            "new_end_date": day(ext.new_end_date),
+            "reason": ext.reason,
+            "status": ext.status.value,
+            "requested_at": instant(ext.requested_at),
+        },
+    )
+    return data
+
+
+@route(
+    "/projects", "POST", summary="Register a project", tag="projects", body=schemas.ProjectIn, status=201, roles=STAFF
+)
+def create_project(user, data: schemas.ProjectIn):
+    payload = ProjectInput(
+        **data.model_dump(exclude={"budget", "indicators"}),
+        budget=[BudgetInput(**b.model_dump()) for b in data.budget],
+        indicators=[IndicatorInput(**i.model_dump()) for i in data.indicators],
+    )
+    when = date.today()
+    project = register_project(user, payload, settings(), when)
+    return project_detail(project, user, when)
+
+
+@route(
+    "/projects",
+    summary="List projects (owners: their organization's; experts: their panels')",
+    tag="projects",
+    query={
+        "state": "state name",
+        "level": "national|provincial|municipal",
+        "plan_id": "plan id",
+        "organization_id": "organization id",
+        "flag": "major|problematic|seasonal",
+        "q": "search in code and title",
+        "page": "page number",
+        "per_page": "items per page (max 200)",
+    },
+)
+def list_projects(user):
+    from flask import request
+
+    filters = ProjectFilters(
+        state=q_enum("state", State),
+        level=q_enum("level", Level),
+        plan_id=q_int("plan_id"),
+        organization_id=q_int("organization_id"),
+        flag=q_enum("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
+    query = project_query(user, filters)
+    count = query.with_only_columns(func.count(Project.id)).order_by(None)
+    return paginate(query.options(joinedload(Project.plan)), lambda row: project_summary(row[0]), count)
+
+
+@route(
+    "/projects/<int:project_id>",
+    summary="A project with its figures, checks, due items and allowed triggers",
+    tag="projects",
+    query={"as_of": "YYYY-MM-DD"},
+)
+def get_project(user, project_id: int):
+    return project_detail(find_project(user, project_id), user, as_of())
+
+
+@route(
+    "/projects/<int:project_id>/flags",
+    "PUT",
+    summary="Set the key-tracking flags",
+    tag="projects",
+    body=schemas.FlagsIn,
+    roles=STAFF,
+)
+def put_flags(user, project_id: int, data: schemas.FlagsIn):
+    project = find_project(user, project_id)
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff flag projects.")
+    if data.version is not None and data.version != project.version:
+        from ..errors import StaleVersion
+
+        raise StaleVersion(f"Version {data.version} is not the current version {project.version}.")
+    set_flags(project, data.flags)
+    db.session.flush()
+    return project_detail(project, user, date.today())
+
+
+@route(
+    "/projects/<int:project_id>/transitions",
+    "POST",
+    summary="Fire a lifecycle trigger",
+    tag="lifecycle",
+    body=schemas.TransitionIn,
+    roles="per trigger: staff, or the project's owner",
+)
+def post_transition(user, project_id: int, data: schemas.TransitionIn):
+    project = find_project(user, project_id)
+    params = data.model_dump(exclude={"trigger", "version"}, exclude_none=True)
+    when = date.today()
+    outcome = transition(project, data.trigger, user, settings(), when, params, data.version)
+    result = project_detail(project, user, when)
+    if outcome.decision is not None:
+        result["decision"] = outcome.decision
+    return result
+
+
+@route("/projects/<int:project_id>/history", summary="The project's transitions, oldest first", tag="lifecycle")
+def get_history(user, project_id: int):
+    project = find_project(user, project_id)
+    query = (
+        select(TransitionRecord)
+        .options(joinedload(TransitionRecord.actor))
+        .where(TransitionRecord.project_id == project.id)
+        .order_by(TransitionRecord.at, TransitionRecord.id)
+    )
+    return paginate(query, lambda row: history_json(row[0]))
+
+
+@route(
+    "/projects/<int:project_id>/disbursements",
+    "POST",
+    summary="Record a disbursement of special funds",
+    tag="funds",
+    body=schemas.DisbursementIn,
+    status=201,
+    roles=STAFF,
+)
+def post_disbursement(user, project_id: int, data: schemas.DisbursementIn):
+    project = find_project(user, project_id)
+    row = funds.record_disbursement(user, project, data.date, data.amount)
+    return {"id": row.id, "project_id": project.id, "date": day(row.date), "amount": money(row.amount)}
+
+
+@route(
+    "/projects/<int:project_id>/self-raised",
+    "POST",
+    summary="Record self-raised funds received",
+    tag="funds",
+    body=schemas.SelfRaisedIn,
+    status=201,
+    roles=OWNER,
+)
+def post_self_raised(user, project_id: int, data: schemas.SelfRaisedIn):
+    project = find_project(user, project_id)
+    row = funds.record_self_raised(user, project, data.date, data.amount, data.note)
+    return {
+        "id": row.id,
+        "project_id": project.id,
+        "date": day(row.date),
+        "amount": money(row.amount),
+        "note": row.note,
+    }
+
+
+@route(
+    "/projects/<int:project_id>/expenditures",
+    "POST",
+    summary="Record an expenditure",
+    tag="funds",
+    body=schemas.ExpenditureIn,
+    status=201,
+    roles=OWNER,
+)
+def post_expenditure(user, project_id: int, data: schemas.ExpenditureIn):
+    project = find_project(user, project_id)
+    row = funds.record_expenditure(user, project, data.date, data.category, data.source, data.amount, data.voucher)
+    return {
+        "id": row.id,
+        "project_id": project.id,
+        "date": day(row.date),
+        "category": row.category.value,
+        "source": row.source.value,
+        "amount": money(row.amount),
+        "voucher": row.voucher,
+    }
+
+
+@route(
+    "/projects/<int:project_id>/reports",
+    "POST",
+    summary="Submit a survey or acceptance report",
+    tag="reports",
+    body=schemas.ReportIn,
+    status=201,
+    roles=OWNER,
+)
+def post_report(user, project_id: int, data: schemas.ReportIn):
+    project = find_project(user, project_id)
+    report = funds.submit_report(
+        user, project, data.kind, data.summary, [(a.key, a.achieved) for a in data.indicators], data.separate_account
+    )
+    return {
+        "id": report.id,
+        "project_id": project.id,
+        "kind": report.kind.value,
+        "summary": report.summary,
+        "separate_account": report.separate_account,
+        "submitted_at": instant(report.submitted_at),
+    }
+
+
+@route(
+    "/projects/<int:project_id>/extension",
+    "POST",
+    summary="Request an extension (at most once, ≤ 12 months)",
+    tag="lifecycle",
+    body=schemas.ExtensionIn,
+    status=201,
+    roles=OWNER,
+)
+def post_extension(user, project_id: int, data: schemas.ExtensionIn):
+    project = find_project(user, project_id)
+    row = funds.request_extension(user, project, data.new_end_date, data.reason, settings(), date.today())
+    return {
+        "project_id": project.id,
+        "new_end_date": day(row.new_end_date),
+        "reason": row.reason,
+        "status": row.status.value,
+    }
+
+
+@route(
+    "/projects/<int:project_id>/extension/decision",
+    "POST",
+    summary="Approve or refuse the extension request",
+    tag="lifecycle",
+    body=schemas.ExtensionDecisionIn,
+    roles=STAFF,
+)
+def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisionIn):
+    project = find_project(user, project_id)
+    funds.decide_extension(user, project, data.approve, settings())
+    return project_detail(project, user, date.today())

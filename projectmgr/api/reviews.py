@@ -1,0 +1,158 @@
+"""Acceptance panels, the scoresheet and scores (municipal projects)."""
+
+from datetime import date
+
+from ..errors import Forbidden
+from ..models import Role
+from ..rules.scoring import DEFAULT_SCORESHEET
+from ..services import panels, settings
+from ..services.projects import find_project
+from . import schemas
+from .core import route
+from .serialize import day, project_summary
+
+
+def _panel_json(panel, seed=None) -> dict:
+    data = {
+        "round": panel.round,
+        "year": panel.year,
+        "formed_on": day(panel.formed_on),
+        "scoring_due": day(panel.scoring_due),
+        "concluded": panel.concluded,
+        "draw_fields": panel.draw_fields,
+        "members": [
+            {
+                "expert_id": m.expert_id,
+                "finance": m.finance,
+                "conflict_declared": m.conflict_declared_at is not None,
+            }
+            for m in panel.members
+        ],
+    }
+    if panel.seed is not None:
+        data["seed"] = panel.seed
+    return data
+
+
+def _criteria(sheet) -> list[dict]:
+    return [
+        {
+            "key": c.key,
+            "name": c.name_zh,
+            "name_en": c.name_en,
+            "max": int(c.max) if c.max == int(c.max) else str(c.max),
+        }
+        for c in sheet
+    ]
+
+
+@route("/scoresheet", summary="The default acceptance scoresheet (100 points)", tag="acceptance")
+def get_scoresheet(user):
+    return {"criteria": _criteria(DEFAULT_SCORESHEET)}
+
+
+@route(
+    "/projects/<int:project_id>/panel",
+    "PUT",
+    summary="Choose or draw the acceptance panel; replaces members who declared a conflict during the review",
+    tag="acceptance",
+    body=schemas.PanelIn,
+    roles="staff, admin",
+)
+def put_panel(user, project_id: int, data: schemas.PanelIn):
+    project = find_project(user, project_id)
+    result = panels.set_panel(
+        user,
+        project,
+        settings(),
+        date.today(),
+        expert_ids=data.expert_ids,
+        draw_spec=data.draw.model_dump() if data.draw is not None else None,
+    )
+    return _panel_json(result.panel)
+
+
+@route(
+    "/projects/<int:project_id>/panel",
+    summary="The current acceptance panel",
+    tag="acceptance",
+    roles="staff, leader, admin, panel members",
+)
+def get_panel(user, project_id: int):
+    project = find_project(user, project_id)
+    if user.role == Role.owner:
+        raise Forbidden("The panel's members are not shown to the owner.")
+    panel = panels.panel_for_round(project) or panels.current_panel(project.id)
+    if panel is None:
+        from ..errors import NotFound
+
+        raise NotFound("This project has no panel yet.")
+    data = _panel_json(panel)
+    if user.role == Role.expert:
+        data["members"] = [m for m in data["members"] if m["expert_id"] == user.id]
+    data["scoresheet"] = _criteria(panels.scoresheet(project))
+    return data
+
+
+@route(
+    "/projects/<int:project_id>/panel/conflict",
+    "POST",
+    summary="A panel member declares a conflict of interest (回避)",
+    tag="acceptance",
+    body=schemas.ConflictIn,
+    roles="panel members",
+)
+def post_conflict(user, project_id: int, data: schemas.ConflictIn):
+    project = find_project(user, project_id)
+    member = panels.declare_conflict(user, project, data.reason)
+    return {"expert_id": member.expert_id, "conflict_declared": True}
+
+
+@route(
+    "/projects/<int:project_id>/scores/me",
+    "PUT",
+    summary="Submit or edit my scores (until the conclusion)",
+    tag="acceptance",
+    body=schemas.ScoresIn,
+    roles="panel members",
+)
+def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
+    project = find_project(user, project_id)
+    if user.role != Role.expert:
+        raise Forbidden("Only panel members score.")
+    score = panels.submit_score(user, project, data.scores, data.recommendation, data.integrity_concern, data.comment)
+    return {
+        "scores": score.scores,
+        "total": f"{score.total:.2f}",
+        "recommendation": score.recommendation.value,
+        "integrity_concern": score.integrity_concern,
+        "comment": score.comment,
+    }
+
+
+@route(
+    "/projects/<int:project_id>/scores",
+    summary="Scores, blind per role (staff: all; member: own until the conclusion; owner: aggregate after it)",
+    tag="acceptance",
+)
+def get_scores(user, project_id: int):
+    return panels.scores_view(user, find_project(user, project_id))
+
+
+@route("/reviews", summary="The projects whose panel I sit on", tag="acceptance", roles="experts")
+def get_reviews(user):
+    if user.role != Role.expert:
+        raise Forbidden("Only expert reviewers have reviews.")
+    items = []
+    for project, panel, member in panels.review_projects(user):
+        data = project_summary(project)
+        data.update(
+            round=panel.round,
+            formed_on=day(panel.formed_on),
+            scoring_due=day(panel.scoring_due),
+            concluded=panel.concluded,
+            scored=member.score is not None,
+            conflict_declared=member.conflict_declared_at is not None,
+        )
+        items.append(data)
+    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}

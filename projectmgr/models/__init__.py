@@ -1,0 +1,28 @@
+"""The domain model: one module per aggregate."""
+
+from .enums import (  # noqa: F401
+    CONCLUDED_STATES,
+    FINAL_STATES,
+    Aggregation,
+    Category,
+    DueKind,
+    ExtensionStatus,
+    Flag,
+    FundSource,
+    Grade,
+    Level,
+    OrgKind,
+    Recommendation,
+    ReportKind,
+    Role,
+    State,
+)
+from .extension import ExtensionRequest  # noqa: F401
+from .funds import BudgetLine, Disbursement, Expenditure, SelfRaisedArrival  # noqa: F401
+from .organization import CreditRecord, Organization  # noqa: F401
+from .plan import Plan  # noqa: F401
+from .project import Indicator, Project  # noqa: F401
+from .report import IndicatorValue, Report  # noqa: F401
+from .review import Panel, PanelMember, Score  # noqa: F401
+from .tracking import DueItem, TransitionRecord  # noqa: F401
+from .user import ApiToken, ExpertConflict, ExpertProfile, User  # noqa: F401

@@ -1,0 +1,55 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import enum_type, utcnow
+from .enums import DueKind, State
+
+
+class DueItem(db.Model):
+    """An obligation with a due date (待办事项). Open until closed_on; overdue when open after due_date."""
+
+    __tablename__ = "due_item"
+    __table_args__ = (
+        db.UniqueConstraint("project_id", "kind", "due_date", name="uq_due_item_project_kind_due"),
+        CheckConstraint("kind != 'annual_evaluation' OR year IS NOT NULL", name="evaluation_has_year"),
+        # The overdue radar: key-tracking first, then oldest due date; and counting by due date.
+        Index("ix_due_item_radar", "key_tracking", "due_date", "closed_on"),
+        Index("ix_due_item_due", "due_date", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    kind: Mapped[DueKind] = mapped_column(enum_type(DueKind, "due_kind"))
+    due_date: Mapped[date]
+    year: Mapped[int | None]  # the evaluated year, for annual_evaluation
+    closed_on: Mapped[date | None]
+    # Copied from the project (kept in step by services.projects.set_flags) so the radar's
+    # "key tracking first" order is served by an index instead of a sort over every open item.
+    key_tracking: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped["Project"] = relationship()  # noqa: F821
+
+    def is_open(self, as_of: date) -> bool:
+        return self.closed_on is None or self.closed_on > as_of
+
+
+class TransitionRecord(db.Model):
+    """One row per lifecycle transition, written in the transition's own transaction."""
+
+    __tablename__ = "transition_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[State] = mapped_column(enum_type(State, "from_state"))
+    to_state: Mapped[State] = mapped_column(enum_type(State, "to_state"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system (sweep)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped["User | None"] = relationship()  # noqa: F821

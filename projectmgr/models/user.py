@@ -1,0 +1,103 @@
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import enum_type, utcnow
+from .enums import Role
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        # An owner always belongs to an undertaking organization.
+        CheckConstraint("role != 'owner' OR organization_id IS NOT NULL", name="owner_has_organization"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    display_name: Mapped[str] = mapped_column(String(120))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    expert: Mapped["ExpertProfile | None"] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff and admin may do everything marked 'staff' in DESIGN §11."""
+        return self.role in (Role.staff, Role.admin)
+
+    @property
+    def can_read_all(self) -> bool:
+        return self.role in (Role.staff, Role.admin, Role.leader)
+
+
+class ExpertProfile(db.Model):
+    """An expert reviewer's fields, title, finance flag and declared conflicts (回避)."""
+
+    __tablename__ = "expert_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    finance: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(120), default="")
+
+    user: Mapped[User] = relationship(back_populates="expert")
+    conflicts: Mapped[list["ExpertConflict"]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def conflict_organization_ids(self) -> list[int]:
+        return sorted(c.organization_id for c in self.conflicts)
+
+
+class ExpertConflict(db.Model):
+    __tablename__ = "expert_conflict"
+
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.user_id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a leaked database leaks no tokens."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple["ApiToken", str]:
+        token = secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=cls.hash(token)), token

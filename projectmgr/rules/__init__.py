@@ -1,0 +1,1 @@
+"""Pure rule functions: binding indicators, scoring, conclusion rules, deadlines. No Flask here."""

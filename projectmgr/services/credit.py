@@ -1,0 +1,71 @@
+"""Research-integrity records (DESIGN §8): a failed conclusion is recorded, and blocks new projects."""
+
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import CreditRecord, DueItem, Organization, Project, User
+from ..rules.deadlines import add_months
+from ..rules.settings import RuleSettings
+from .due_items import EXPIRING_KINDS, open_at
+
+
+def record_failure(project: Project, on: date, reason: str) -> CreditRecord:
+    record = CreditRecord(
+        organization_id=project.organization_id,
+        person_id=project.owner_id,
+        project_id=project.id,
+        recorded_on=on,
+        reason=reason,
+    )
+    db.session.add(record)
+    return record
+
+
+def credit_problems(organization_id: int, person_id: int, as_of: date, settings: RuleSettings) -> list[dict]:
+    """Why a new project for this organization or person is refused: each failed conclusion within
+    the ban period, and each acceptance application or rectification overdue now."""
+    problems: list[dict] = []
+    since = add_months(as_of, -12 * settings.credit_ban_years)
+    records = db.session.execute(
+        select(CreditRecord, Project.code)
+        .join(Project, Project.id == CreditRecord.project_id)
+        .where(
+            or_(CreditRecord.organization_id == organization_id, CreditRecord.person_id == person_id),
+            CreditRecord.recorded_on > since,
+            CreditRecord.recorded_on <= as_of,
+        )
+        .order_by(CreditRecord.recorded_on)
+    )
+    org_name = db.session.scalar(select(Organization.name).where(Organization.id == organization_id))
+    person = db.session.scalar(select(User.display_name).where(User.id == person_id))
+    for record, code in records:
+        who = org_name if record.organization_id == organization_id else person
+        problems.append(
+            {
+                "check": "credit",
+                "message": f"{who}: failed conclusion of project {code} recorded on {record.recorded_on} "
+                f"(credit record {record.id}); new projects are refused for {settings.credit_ban_years} years.",
+                "credit_record_id": record.id,
+            }
+        )
+    overdue = db.session.execute(
+        select(DueItem.kind, DueItem.due_date, Project.code)
+        .join(Project, Project.id == DueItem.project_id)
+        .where(
+            or_(Project.organization_id == organization_id, Project.owner_id == person_id),
+            DueItem.kind.in_(EXPIRING_KINDS),
+            DueItem.due_date < as_of,
+            open_at(as_of),
+        )
+        .order_by(DueItem.due_date)
+    )
+    for kind, due_date, code in overdue:
+        problems.append(
+            {
+                "check": "credit",
+                "message": f"Project {code} has an overdue {kind.value.replace('_', ' ')} (due {due_date}).",
+            }
+        )
+    return problems

@@ -1,0 +1,155 @@
+"""Due items (DESIGN §7): opened and closed by the lifecycle's side effects, read by the radar."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+
+from ..extensions import db
+from ..models import DueItem, DueKind, Level, Plan, Project
+from ..rules.deadlines import acceptance_due, annual_evaluation_due, days_overdue, is_very_late
+from ..rules.settings import RuleSettings
+
+# Acceptance applications and rectifications left open past their due date fail the project.
+EXPIRING_KINDS = (DueKind.acceptance_application, DueKind.rectification)
+
+
+def open_at(as_of: date):
+    """SQL: the item was still open on as_of."""
+    return or_(DueItem.closed_on.is_(None), DueItem.closed_on > as_of)
+
+
+def open_item(project: Project, kind: DueKind, due_date: date, year: int | None = None) -> DueItem:
+    item = DueItem(project=project, kind=kind, due_date=due_date, year=year, key_tracking=project.key_tracking)
+    db.session.add(item)
+    return item
+
+
+def items_of(project: Project, *kinds: DueKind, only_open: bool = True) -> list[DueItem]:
+    query = select(DueItem).where(DueItem.project_id == project.id)
+    if kinds:
+        query = query.where(DueItem.kind.in_(kinds))
+    if only_open:
+        query = query.where(DueItem.closed_on.is_(None))
+    return list(db.session.scalars(query.order_by(DueItem.due_date, DueItem.id)))
+
+
+def close_items(project: Project, *kinds: DueKind, on: date) -> None:
+    for item in items_of(project, *kinds):
+        item.closed_on = on
+
+
+def reopen_latest(project: Project, kind: DueKind) -> None:
+    item = db.session.scalar(
+        select(DueItem)
+        .where(DueItem.project_id == project.id, DueItem.kind == kind)
+        .order_by(DueItem.due_date.desc(), DueItem.id.desc())
+        .limit(1)
+    )
+    if item is not None:
+        item.closed_on = None
+
+
+def open_registration_items(project: Project, settings: RuleSettings) -> None:
+    """At registration: the acceptance application, and an annual evaluation for each year the
+    project can be active (from its start to its acceptance deadline)."""
+    due = acceptance_due(project.end_date, settings)
+    open_item(project, DueKind.acceptance_application, due)
+    for year in range(project.start_date.year, due.year + 1):
+        open_item(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
+
+
+def move_acceptance_deadline(project: Project, settings: RuleSettings) -> None:
+    """After an approved extension: the application's due date follows the new end date, and
+    the years it adds get their annual evaluations."""
+    due = acceptance_due(project.end_date, settings)
+    for item in items_of(project, DueKind.acceptance_application):
+        item.due_date = due
+    years = {i.year for i in items_of(project, DueKind.annual_evaluation, only_open=False)}
+    for year in range(project.start_date.year, due.year + 1):
+        if year not in years:
+            open_item(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
+
+
+def close_after_conclusion(project: Project, on: date) -> None:
+    """A concluded project owes no more surveys, applications or rectifications, and is not
+    active in later years (its annual evaluation for this year stays due)."""
+    close_items(
+        project,
+        DueKind.survey_report,
+        DueKind.acceptance_application,
+        DueKind.rectification,
+        DueKind.expert_scores,
+        on=on,
+    )
+    for item in items_of(project, DueKind.annual_evaluation):
+        if item.year > on.year:
+            item.closed_on = on
+
+
+def expired_items(project: Project, as_of: date) -> list[DueItem]:
+    return [i for i in items_of(project, *EXPIRING_KINDS) if as_of > i.due_date]
+
+
+def set_key_tracking(project: Project) -> None:
+    for item in items_of(project, only_open=False):
+        item.key_tracking = project.key_tracking
+
+
+@dataclass(frozen=True)
+class DueView:
+    kind: str
+    due_date: date
+    days_overdue: int
+    days_left: int
+    overdue: bool
+    very_late: bool
+
+
+def view(item: DueItem, as_of: date, settings: RuleSettings) -> DueView:
+    return DueView(
+        kind=item.kind.value,
+        due_date=item.due_date,
+        days_overdue=days_overdue(item.due_date, as_of),
+        days_left=max(0, (item.due_date - as_of).days),
+        overdue=as_of > item.due_date,
+        very_late=is_very_late(item.due_date, as_of, settings),
+    )
+
+
+def project_due_items(project: Project, as_of: date, settings: RuleSettings) -> list[DueView]:
+    """Items open on as_of, soonest first. Items due in a later year's evaluation are listed too."""
+    items = db.session.scalars(
+        select(DueItem).where(DueItem.project_id == project.id, open_at(as_of)).order_by(DueItem.due_date, DueItem.id)
+    )
+    return [view(i, as_of, settings) for i in items]
+
+
+def overdue_query(
+    as_of: date,
+    *,
+    level: Level | None = None,
+    kind: DueKind | None = None,
+    flag: str | None = None,
+    project_ids: Select | None = None,
+) -> Select:
+    """Open items past their due date on as_of, key-tracking first, then most days overdue."""
+    query = (
+        select(DueItem, Project, Plan.level)
+        .join(Project, Project.id == DueItem.project_id)
+        .join(Plan, Plan.id == Project.plan_id)
+        .where(DueItem.due_date < as_of, open_at(as_of))
+    )
+    if level is not None:
+        query = query.where(Plan.level == level)
+    if kind is not None:
+        query = query.where(DueItem.kind == kind)
+    if flag is not None:
+        query = query.where(getattr(Project, f"flag_{flag}").is_(True))
+    if project_ids is not None:
+        query = query.where(DueItem.project_id.in_(project_ids))
+    return query.order_by(DueItem.key_tracking.desc(), DueItem.due_date, DueItem.id)
+
+
+def overdue_count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -1,0 +1,185 @@
+"""Disbursements, self-raised arrivals, expenditures, reports and extension requests."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..errors import Conflict, Forbidden, ValidationFailed
+from ..extensions import db
+from ..models import (
+    FINAL_STATES,
+    Category,
+    Disbursement,
+    Expenditure,
+    ExtensionRequest,
+    ExtensionStatus,
+    FundSource,
+    Indicator,
+    IndicatorValue,
+    Project,
+    Report,
+    ReportKind,
+    State,
+    User,
+)
+from ..models.base import utcnow
+from ..permissions import is_project_owner
+from ..rules.deadlines import max_extension_end
+from ..rules.settings import RuleSettings
+from .due_items import move_acceptance_deadline
+
+# Funds and reports are closed once the project is final (evaluated or terminated).
+CLOSED = FINAL_STATES
+
+
+def _open_for_records(project: Project) -> None:
+    if project.state in CLOSED:
+        raise Conflict(f"The project is {project.state.value}; its records are closed.")
+
+
+def _owner_only(user: User, project: Project) -> None:
+    if not is_project_owner(user, project):
+        raise Forbidden("Only the project's owner records this.")
+
+
+def record_disbursement(user: User, project: Project, on: date, amount: Decimal) -> Disbursement:
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff record disbursements.")
+    _open_for_records(project)
+    row = Disbursement(project_id=project.id, date=on, amount=amount, recorded_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def record_self_raised(user: User, project: Project, on: date, amount: Decimal, note: str | None):
+    from ..models import SelfRaisedArrival
+
+    _owner_only(user, project)
+    _open_for_records(project)
+    row = SelfRaisedArrival(project_id=project.id, date=on, amount=amount, note=note, recorded_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def record_expenditure(
+    user: User, project: Project, on: date, category: Category, source: FundSource, amount: Decimal, voucher: str | None
+) -> Expenditure:
+    """Recorded as it happened, even when it breaks a binding indicator: the indicator shows it."""
+    _owner_only(user, project)
+    _open_for_records(project)
+    row = Expenditure(
+        project_id=project.id,
+        date=on,
+        category=category,
+        source=source,
+        amount=amount,
+        voucher=voucher,
+        recorded_by_id=user.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def submit_report(
+    user: User,
+    project: Project,
+    kind: ReportKind,
+    summary: str,
+    achieved: list[tuple[str, Decimal]],
+    separate_account: bool | None,
+) -> Report:
+    _owner_only(user, project)
+    _open_for_records(project)
+    errors = []
+    indicators = {i.key: i for i in db.session.scalars(select(Indicator).where(Indicator.project_id == project.id))}
+    seen: set[str] = set()
+    values = []
+    for n, (key, value) in enumerate(achieved):
+        if key not in indicators:
+            errors.append({"field": f"indicators[{n}].key", "message": f"The project has no indicator '{key}'."})
+        elif key in seen:
+            errors.append({"field": f"indicators[{n}].key", "message": f"Indicator '{key}' appears twice."})
+        else:
+            values.append(IndicatorValue(indicator_id=indicators[key].id, achieved=value))
+        seen.add(key)
+    if kind == ReportKind.survey and separate_account is not None:
+        errors.append({"field": "separate_account", "message": "Only an acceptance report declares it."})
+    if kind == ReportKind.acceptance and separate_account is None:
+        separate_account = False
+    if errors:
+        raise ValidationFailed(errors)
+    report = Report(
+        project_id=project.id,
+        kind=kind,
+        summary=summary,
+        separate_account=separate_account,
+        submitted_by_id=user.id,
+        submitted_at=utcnow(),
+        values=values,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+# An extension is asked for while the project runs, before its end date.
+EXTENDABLE = (State.approved, State.in_progress, State.mid_year_survey, State.survey_submitted)
+
+
+def request_extension(
+    user: User, project: Project, new_end_date: date, reason: str, settings: RuleSettings, as_of: date
+) -> ExtensionRequest:
+    _owner_only(user, project)
+    if project.state not in EXTENDABLE:
+        raise Conflict(f"An extension cannot be requested in state '{project.state.value}'.")
+    if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.project_id == project.id)):
+        raise Conflict("An extension has been requested already; a project is extended at most once.")
+    errors = []
+    if as_of > project.end_date:
+        errors.append(
+            {"field": "new_end_date", "message": f"Requests are made before the end date ({project.end_date})."}
+        )
+    if new_end_date <= project.end_date:
+        errors.append({"field": "new_end_date", "message": "The new end date must be after the current end date."})
+    limit = max_extension_end(project.original_end_date, settings)
+    if new_end_date > limit:
+        errors.append(
+            {
+                "field": "new_end_date",
+                "message": f"At most {settings.extension_max_months} months: no later than {limit}.",
+            }
+        )
+    if not reason.strip():
+        errors.append({"field": "reason", "message": "Required."})
+    if errors:
+        raise ValidationFailed(errors)
+    row = ExtensionRequest(
+        project_id=project.id, new_end_date=new_end_date, reason=reason.strip(), requested_by_id=user.id
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def decide_extension(user: User, project: Project, approve: bool, settings: RuleSettings) -> ExtensionRequest:
+    if not user.is_staff:
+        raise Forbidden("Only bureau staff decide extension requests.")
+    row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
+    if row is None or row.status != ExtensionStatus.pending:
+        raise Conflict("There is no pending extension request.")
+    row.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
+    row.decided_by_id = user.id
+    row.decided_at = utcnow()
+    if approve:
+        project.end_date = row.new_end_date
+        move_acceptance_deadline(project, settings)
+    db.session.flush()
+    return row
+
+
+def extension_of(project: Project) -> ExtensionRequest | None:
+    return db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))

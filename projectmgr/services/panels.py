@@ -1,0 +1,414 @@
+"""Acceptance panels, blind scoring and the computed conclusion (DESIGN §6)."""
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import (
+    DueKind,
+    ExpertConflict,
+    ExpertProfile,
+    Panel,
+    PanelMember,
+    Project,
+    Recommendation,
+    Role,
+    Score,
+    State,
+    User,
+)
+from ..models.base import utcnow
+from ..rules.conclusion import decide as decide_conclusion
+from ..rules.deadlines import scoring_due
+from ..rules.scoring import (
+    DEFAULT_SCORESHEET,
+    Criterion,
+    aggregate,
+    grade_for,
+    scoresheet_from_data,
+    total,
+    validate_scores,
+)
+from ..rules.settings import RuleSettings
+from .due_items import open_item
+from .facts import ProjectFacts, current_panel
+
+PANEL_STATES = (State.acceptance_applied, State.under_review)
+
+
+def scoresheet(project: Project) -> tuple[Criterion, ...]:
+    return scoresheet_from_data(project.plan.scoresheet) if project.plan.scoresheet else DEFAULT_SCORESHEET
+
+
+def round_of(project: Project) -> int:
+    """A panel per acceptance round: the second round follows a rectification."""
+    return project.rectification_count + 1
+
+
+def panel_for_round(project: Project) -> Panel | None:
+    panel = current_panel(project.id)
+    return panel if panel is not None and panel.round == round_of(project) else None
+
+
+def active_members(panel: Panel) -> list[PanelMember]:
+    """Members who count: those who have not declared a conflict."""
+    return [m for m in panel.members if m.conflict_declared_at is None]
+
+
+def _conflicted(expert: User, organization_id: int) -> bool:
+    return expert.organization_id == organization_id or (
+        expert.expert is not None and organization_id in expert.expert.conflict_organization_ids
+    )
+
+
+def _workload(expert_ids: list[int], year: int, excluding_panel_id: int | None) -> dict[int, int]:
+    """Panels each expert already sits on in the calendar year (this panel excluded)."""
+    query = (
+        select(PanelMember.expert_id, func.count(PanelMember.id))
+        .join(Panel, Panel.id == PanelMember.panel_id)
+        .where(
+            PanelMember.expert_id.in_(expert_ids),
+            PanelMember.conflict_declared_at.is_(None),
+            Panel.year == year,
+        )
+        .group_by(PanelMember.expert_id)
+    )
+    if excluding_panel_id is not None:
+        query = query.where(Panel.id != excluding_panel_id)
+    return dict(db.session.execute(query).all())
+
+
+def problems_of(
+    project: Project, experts: list[User], year: int, settings: RuleSettings, panel_id: int | None = None
+) -> list[dict]:
+    """Every panel rule the proposed members break, each named (API.md's check names)."""
+    plan = project.plan
+    problems = []
+    size = len(experts)
+    if size < plan.panel_min_size or size % 2 == 0:
+        problems.append(
+            {
+                "check": "panel_size",
+                "message": f"The panel has {size} members; it needs at least {plan.panel_min_size} and an odd number.",
+            }
+        )
+    finance = sum(1 for e in experts if e.expert is not None and e.expert.finance)
+    if finance < plan.panel_min_finance:
+        problems.append(
+            {
+                "check": "panel_finance",
+                "message": f"The panel has {finance} finance experts; it needs at least {plan.panel_min_finance}.",
+            }
+        )
+    for e in experts:
+        if _conflicted(e, project.organization_id):
+            problems.append(
+                {
+                    "check": "conflict",
+                    "message": f"{e.display_name} ({e.username}) is from or has a declared conflict with the "
+                    "undertaking organization.",
+                    "expert_id": e.id,
+                }
+            )
+    load = _workload([e.id for e in experts], year, panel_id)
+    for e in experts:
+        if load.get(e.id, 0) + 1 > settings.expert_max_panels_per_year:
+            problems.append(
+                {
+                    "check": "workload",
+                    "message": f"{e.display_name} ({e.username}) already sits on {load[e.id]} panels in {year}; "
+                    f"the limit is {settings.expert_max_panels_per_year}.",
+                    "expert_id": e.id,
+                }
+            )
+    return problems
+
+
+def panel_problems(project: Project, settings: RuleSettings) -> list[dict]:
+    panel = panel_for_round(project)
+    if panel is None:
+        return [{"check": "panel", "message": "No panel has been put together yet."}]
+    experts = [m.expert for m in active_members(panel)]
+    return problems_of(project, experts, panel.year, settings, panel.id)
+
+
+def _load_experts(expert_ids: list[int]) -> list[User]:
+    experts = list(db.session.scalars(select(User).where(User.id.in_(expert_ids), User.role == Role.expert)))
+    found = {e.id for e in experts}
+    missing = [i for i in expert_ids if i not in found]
+    if missing:
+        raise ValidationFailed.one("expert_ids", f"No expert reviewer with id {', '.join(map(str, missing))}.")
+    if len(set(expert_ids)) != len(expert_ids):
+        raise ValidationFailed.one("expert_ids", "An expert is listed twice.")
+    by_id = {e.id: e for e in experts}
+    return [by_id[i] for i in expert_ids]
+
+
+def draw(
+    project: Project,
+    size: int,
+    fields: list[str] | None,
+    seed: str,
+    year: int,
+    settings: RuleSettings,
+    keep: list[User] | None = None,
+) -> list[User]:
+    """Draw experts at random from the eligible pool: finance experts first up to the plan's
+    minimum, then anyone. The pool is ordered by id, so the same seed over the same pool draws
+    the same panel (recorded for audit)."""
+    keep = keep or []
+    kept_ids = {e.id for e in keep}
+    query = (
+        select(User)
+        .join(ExpertProfile, ExpertProfile.user_id == User.id)
+        .where(User.role == Role.expert, User.active.is_(True))
+        .order_by(User.id)
+    )
+    pool = [e for e in db.session.scalars(query) if e.id not in kept_ids]
+    if fields:
+        wanted = set(fields)
+        pool = [e for e in pool if wanted & set(e.expert.fields or [])]
+    pool = [e for e in pool if not _conflicted(e, project.organization_id)]
+    load = _workload([e.id for e in pool], year, None)
+    pool = [e for e in pool if load.get(e.id, 0) < settings.expert_max_panels_per_year]
+    rng = random.Random(seed)
+    chosen = list(keep)
+    finance_needed = max(0, project.plan.panel_min_finance - sum(1 for e in keep if e.expert.finance))
+    finance_pool = [e for e in pool if e.expert.finance]
+    picks = rng.sample(finance_pool, min(finance_needed, len(finance_pool), max(0, size - len(chosen))))
+    chosen += picks
+    rest = [e for e in pool if e not in picks]
+    chosen += rng.sample(rest, min(len(rest), max(0, size - len(chosen))))
+    return chosen
+
+
+@dataclass
+class PanelResult:
+    panel: Panel
+    seed: str | None
+
+
+def set_panel(
+    actor: User,
+    project: Project,
+    settings: RuleSettings,
+    as_of: date,
+    expert_ids: list[int] | None = None,
+    draw_spec: dict | None = None,
+) -> PanelResult:
+    """Choose or draw the panel for this acceptance round. Before form_panel it replaces the draft;
+    during the review it replaces members who declared a conflict, keeping those who did not."""
+    if not actor.is_staff:
+        raise Forbidden("Only bureau staff form panels.")
+    if project.state not in PANEL_STATES:
+        raise Conflict(
+            f"A panel is formed while the project is applying for acceptance, not in '{project.state.value}'."
+        )
+    if (expert_ids is None) == (draw_spec is None):
+        raise ValidationFailed.one("expert_ids", "Give either expert_ids or draw.")
+    panel = panel_for_round(project)
+    reviewing = project.state == State.under_review
+    kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
+    year = panel.year if panel is not None else as_of.year
+    seed = None
+    if expert_ids is not None:
+        experts = _load_experts(expert_ids)
+        if reviewing:
+            dropped = [e for e in kept if e.id not in set(expert_ids)]
+            if dropped:
+                raise Conflict("During the review only members who declared a conflict can be replaced.")
+    else:
+        size = draw_spec.get("size") or project.plan.panel_min_size
+        seed = draw_spec.get("seed") or secrets.token_hex(8)
+        experts = draw(project, size, draw_spec.get("fields"), seed, year, settings, keep=kept)
+    problems = problems_of(project, experts, year, settings, panel.id if panel else None)
+    if problems:
+        raise GuardFailed(problems, "The panel breaks the panel rules.")
+    if panel is None:
+        panel = Panel(project_id=project.id, round=round_of(project), year=year)
+        db.session.add(panel)
+    current = {m.expert_id: m for m in panel.members}
+    wanted = {e.id for e in experts}
+    for member in list(panel.members):
+        if member.expert_id not in wanted and member.conflict_declared_at is None:
+            panel.members.remove(member)
+    for e in experts:
+        if e.id not in current:
+            panel.members.append(PanelMember(expert_id=e.id, finance=e.expert.finance))
+    if draw_spec is not None:
+        panel.seed = seed
+        panel.draw_fields = draw_spec.get("fields")
+    db.session.flush()
+    return PanelResult(panel, seed)
+
+
+def mark_formed(project: Project, on: date, settings: RuleSettings) -> None:
+    panel = panel_for_round(project)
+    panel.formed_on = on
+    panel.scoring_due = scoring_due(on, settings)
+    open_item(project, DueKind.expert_scores, panel.scoring_due)
+
+
+def mark_concluded(project: Project) -> None:
+    panel = panel_for_round(project)
+    if panel is not None:
+        panel.concluded = True
+
+
+def unscored_members(project: Project) -> list[PanelMember] | list[str]:
+    panel = panel_for_round(project)
+    if panel is None or panel.formed_on is None:
+        return ["no panel"]
+    return [m for m in active_members(panel) if m.score is None]
+
+
+def member_of(expert: User, project: Project) -> PanelMember:
+    panel = panel_for_round(project)
+    member = None
+    if panel is not None:
+        member = next((m for m in panel.members if m.expert_id == expert.id), None)
+    if member is None:
+        raise Forbidden("You are not on this project's current panel.")
+    return member
+
+
+def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember:
+    """An expert steps aside (回避); the conflict is remembered for later panels too."""
+    member = member_of(expert, project)
+    panel = member.panel
+    if panel.concluded:
+        raise Conflict("The acceptance is concluded.")
+    if member.conflict_declared_at is not None:
+        raise Conflict("You have declared a conflict already.")
+    if member.score is not None:
+        db.session.delete(member.score)
+        member.score = None
+    member.conflict_declared_at = utcnow()
+    member.conflict_reason = reason
+    if project.organization_id not in expert.expert.conflict_organization_ids:
+        expert.expert.conflicts.append(ExpertConflict(organization_id=project.organization_id))
+    db.session.flush()
+    return member
+
+
+def submit_score(
+    expert: User,
+    project: Project,
+    scores: dict,
+    recommendation: str,
+    integrity_concern: bool,
+    comment: str,
+) -> Score:
+    member = member_of(expert, project)
+    if member.conflict_declared_at is not None:
+        raise Forbidden("You declared a conflict on this panel.")
+    if member.panel.concluded or project.state != State.under_review:
+        raise Conflict("Scores are frozen: the panel is not scoring (concluded or not yet formed).")
+    parsed, errors = validate_scores(scoresheet(project), scores)
+    details = [{"field": f, "message": m} for f, m in errors]
+    if recommendation not in {r.value for r in Recommendation}:
+        details.append({"field": "recommendation", "message": "One of pass, rectify, fail."})
+    if details:
+        raise ValidationFailed(details)
+    score = member.score or Score(member=member)
+    score.scores = {k: f"{v:f}" for k, v in parsed.items()}
+    score.total = total(parsed)
+    score.recommendation = Recommendation(recommendation)
+    score.integrity_concern = integrity_concern
+    score.comment = comment
+    db.session.add(score)
+    db.session.flush()
+    return score
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    outcome: str
+    rule: int
+    reason: str
+    figures: dict
+
+
+def panel_score(project: Project) -> tuple[Decimal, list[Decimal]]:
+    panel = panel_for_round(project)
+    totals = [m.score.total for m in active_members(panel) if m.score is not None]
+    return aggregate(totals, project.plan.aggregation.value), totals
+
+
+def decide(project: Project, settings: RuleSettings, facts: ProjectFacts) -> DecisionView:
+    score, totals = panel_score(project)
+    decision = decide_conclusion(
+        facts.binding_checks, score, facts.indicator_completion, project.rectification_count > 0, settings
+    )
+    figures = {
+        "score": f"{score:.2f}",
+        "score_exact": str(score),
+        "grade": grade_for(score),
+        "aggregation": project.plan.aggregation.value,
+        "totals": [f"{t:.2f}" for t in totals],
+        "indicator_completion": str(facts.indicator_completion),
+        "failed_checks": [c.key for c in facts.binding_checks if not c.passed],
+    }
+    return DecisionView(decision.outcome, decision.rule, decision.reason, figures)
+
+
+def scores_view(user: User, project: Project) -> dict:
+    """Blind scoring: staff see every member's sheet; a member sees their own until the
+    conclusion; the owner sees the aggregate and anonymised comments after it."""
+    panel = panel_for_round(project) or current_panel(project.id)
+    if panel is None:
+        raise NotFound("This project has no panel.")
+    members = active_members(panel)
+    concluded = panel.concluded
+
+    def sheet(m: PanelMember) -> dict:
+        s = m.score
+        return {
+            "expert_id": m.expert_id,
+            "expert": m.expert.display_name,
+            "finance": m.finance,
+            "scored": s is not None,
+            "scores": s.scores if s else None,
+            "total": f"{s.total:.2f}" if s else None,
+            "recommendation": s.recommendation.value if s else None,
+            "integrity_concern": s.integrity_concern if s else None,
+            "comment": s.comment if s else None,
+        }
+
+    result: dict = {"concluded": concluded, "aggregation": project.plan.aggregation.value}
+    scored = [m for m in members if m.score is not None]
+    if concluded and scored:
+        score = aggregate([m.score.total for m in scored], project.plan.aggregation.value)
+        result.update(aggregate=f"{score:.2f}", grade=grade_for(score))
+    if user.is_staff or user.role == Role.leader:
+        result["members"] = [sheet(m) for m in members]
+        return result
+    if user.role == Role.expert:
+        member = member_of(user, project)
+        result["members"] = [sheet(member)]
+        if concluded:
+            result["comments"] = [m.score.comment for m in scored if m.score.comment]
+        return result
+    # The owner: nothing before the conclusion; afterwards the aggregate and comments, no names.
+    if not concluded:
+        result.update(aggregate=None, grade=None, comments=[])
+        return result
+    result["comments"] = [m.score.comment for m in scored if m.score.comment]
+    return result
+
+
+def review_projects(expert: User) -> list[tuple[Project, Panel, PanelMember]]:
+    rows = db.session.execute(
+        select(Project, Panel, PanelMember)
+        .join(Panel, Panel.project_id == Project.id)
+        .join(PanelMember, PanelMember.panel_id == Panel.id)
+        .where(PanelMember.expert_id == expert.id)
+        .order_by(Panel.concluded, Panel.scoring_due, Project.id)
+    )
+    return list(rows.tuples())

@@ -1,0 +1,196 @@
+"""Registering, finding and listing projects."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import (
+    BudgetLine,
+    Category,
+    Flag,
+    Indicator,
+    Level,
+    Organization,
+    Plan,
+    Project,
+    Role,
+    State,
+    User,
+)
+from ..permissions import can_view_project, visible_projects
+from ..rules.settings import RuleSettings
+from . import due_items
+from .credit import credit_problems
+
+
+@dataclass
+class BudgetInput:
+    category: Category
+    special: Decimal
+    self_raised: Decimal
+
+
+@dataclass
+class IndicatorInput:
+    key: str
+    name: str
+    unit: str
+    target: Decimal
+    weight: Decimal = Decimal("1")
+
+
+@dataclass
+class ProjectInput:
+    code: str
+    title: str
+    plan_id: int
+    organization_id: int
+    owner_id: int
+    start_date: date
+    end_date: date
+    special_funds: Decimal
+    self_raised_committed: Decimal
+    budget: list[BudgetInput]
+    indicators: list[IndicatorInput] = field(default_factory=list)
+    industry: str | None = None
+    responsible_staff_id: int | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+
+def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
+    errors: list[dict] = []
+
+    def err(f: str, m: str) -> None:
+        errors.append({"field": f, "message": m})
+
+    plan = db.session.get(Plan, data.plan_id)
+    if plan is None:
+        err("plan_id", "No such plan.")
+    if db.session.get(Organization, data.organization_id) is None:
+        err("organization_id", "No such organization.")
+    owner = db.session.get(User, data.owner_id)
+    if owner is None or owner.role != Role.owner:
+        err("owner_id", "No such project owner.")
+    elif owner.organization_id != data.organization_id:
+        err("owner_id", "The owner does not belong to the undertaking organization.")
+    if data.responsible_staff_id is not None:
+        staff = db.session.get(User, data.responsible_staff_id)
+        if staff is None or not staff.is_staff:
+            err("responsible_staff_id", "No such bureau staff member.")
+    if data.end_date < data.start_date:
+        err("end_date", "The end date is before the start date.")
+
+    seen: set[Category] = set()
+    for i, line in enumerate(data.budget):
+        if line.category in seen:
+            err(f"budget[{i}].category", f"Category {line.category.value} appears twice.")
+        seen.add(line.category)
+    special = sum((line.special for line in data.budget), Decimal("0"))
+    self_raised = sum((line.self_raised for line in data.budget), Decimal("0"))
+    if special != data.special_funds:
+        err("budget", f"Special budget lines sum to {special:.2f}, not the special grant {data.special_funds:.2f}.")
+    if self_raised != data.self_raised_committed:
+        err(
+            "budget",
+            f"Self-raised budget lines sum to {self_raised:.2f}, not the commitment {data.self_raised_committed:.2f}.",
+        )
+    if plan is not None:
+        required = plan.min_self_raised_ratio * data.special_funds
+        if data.self_raised_committed < required:
+            err(
+                "self_raised_committed",
+                f"The plan requires self-raised funds of at least {plan.min_self_raised_ratio} × the special "
+                f"grant ({required:.2f}); {data.self_raised_committed:.2f} committed.",
+            )
+    keys: set[str] = set()
+    for i, ind in enumerate(data.indicators):
+        if ind.key in keys:
+            err(f"indicators[{i}].key", f"Indicator {ind.key} appears twice.")
+        keys.add(ind.key)
+    return errors, plan
+
+
+def register_project(actor: User, data: ProjectInput, settings: RuleSettings, as_of: date) -> Project:
+    if not actor.is_staff:
+        raise Forbidden("Only bureau staff register projects.")
+    errors, _ = _registration_errors(data)
+    if errors:
+        raise ValidationFailed(errors)
+    if db.session.scalar(select(Project.id).where(Project.code == data.code)):
+        raise Conflict(f"A project with code {data.code} exists already.")
+    refusals = credit_problems(data.organization_id, data.owner_id, as_of, settings)
+    if refusals:
+        raise GuardFailed(refusals, "Registration is refused by the research-integrity rules.")
+    project = Project(
+        code=data.code,
+        title=data.title,
+        plan_id=data.plan_id,
+        organization_id=data.organization_id,
+        owner_id=data.owner_id,
+        responsible_staff_id=data.responsible_staff_id,
+        industry=data.industry,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        original_end_date=data.end_date,
+        special_funds=data.special_funds,
+        self_raised_committed=data.self_raised_committed,
+        budget_lines=[
+            BudgetLine(category=b.category, special=b.special, self_raised=b.self_raised) for b in data.budget
+        ],
+        indicators=[
+            Indicator(key=i.key, name=i.name, unit=i.unit, target=i.target, weight=i.weight) for i in data.indicators
+        ],
+    )
+    project.flags = data.flags
+    db.session.add(project)
+    db.session.flush()
+    due_items.open_registration_items(project, settings)
+    db.session.flush()
+    return project
+
+
+def set_flags(project: Project, flags: list[Flag]) -> None:
+    project.flags = flags
+    due_items.set_key_tracking(project)
+
+
+def find_project(user: User, project_id: int) -> Project:
+    """The project, if the user may see it; 404 otherwise (they may not know it exists)."""
+    project = db.session.scalar(select(Project).options(joinedload(Project.plan)).where(Project.id == project_id))
+    if project is None or not can_view_project(user, project):
+        raise NotFound(f"No project {project_id}.")
+    return project
+
+
+@dataclass
+class ProjectFilters:
+    state: State | None = None
+    level: Level | None = None
+    plan_id: int | None = None
+    organization_id: int | None = None
+    flag: Flag | None = None
+    q: str | None = None
+
+
+def project_query(user: User, f: ProjectFilters):
+    """Visible projects matching the filters, key-tracking first, newest next."""
+    query = select(Project).options(joinedload(Project.plan)).where(visible_projects(user))
+    if f.state is not None:
+        query = query.where(Project.state == f.state)
+    if f.level is not None:
+        query = query.where(Project.plan_id.in_(select(Plan.id).where(Plan.level == f.level)))
+    if f.plan_id is not None:
+        query = query.where(Project.plan_id == f.plan_id)
+    if f.organization_id is not None:
+        query = query.where(Project.organization_id == f.organization_id)
+    if f.flag is not None:
+        query = query.where(getattr(Project, f"flag_{f.flag.value}").is_(True))
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Project.code.like(pattern, escape="\\"), Project.title.like(pattern, escape="\\")))
+    return query.order_by(Project.key_tracking.desc(), Project.id.desc())

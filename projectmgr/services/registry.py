@@ -1,0 +1,158 @@
+"""Organizations, users (with expert profiles) and plans."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import (
+    Aggregation,
+    ApiToken,
+    ExpertConflict,
+    ExpertProfile,
+    Level,
+    Organization,
+    OrgKind,
+    Plan,
+    Role,
+    User,
+)
+from ..models.base import utcnow
+from ..rules.credit_code import is_valid_credit_code, normalize_credit_code
+from ..rules.settings import RuleSettings
+
+
+def create_organization(name: str, kind: OrgKind, credit_code: str) -> Organization:
+    code = normalize_credit_code(credit_code)
+    if not is_valid_credit_code(code):
+        raise ValidationFailed.one("credit_code", "Not a valid unified social credit code (GB 32100-2015 check digit).")
+    if db.session.scalar(select(Organization.id).where(Organization.credit_code == code)):
+        raise Conflict(f"An organization with credit code {code} exists already.")
+    org = Organization(name=name, kind=kind, credit_code=code)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+# Who may create which roles (DESIGN §11: staff create owners and experts, admins everyone).
+CREATABLE_ROLES = {
+    Role.admin: set(Role),
+    Role.staff: {Role.owner, Role.expert},
+}
+
+
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    organization_id: int | None = None,
+    email: str | None = None,
+    expert: dict | None = None,
+) -> User:
+    """actor None is the command line, which may create anyone."""
+    if actor is not None and role not in CREATABLE_ROLES.get(actor.role, set()):
+        raise Forbidden(f"A {actor.role.value} may not create {role.value} accounts.")
+    errors = []
+    if len(password) < 8:
+        errors.append({"field": "password", "message": "At least 8 characters."})
+    if role == Role.owner and organization_id is None:
+        errors.append({"field": "organization_id", "message": "A project owner belongs to an organization."})
+    if organization_id is not None and db.session.get(Organization, organization_id) is None:
+        errors.append({"field": "organization_id", "message": "No such organization."})
+    if expert is not None and role != Role.expert:
+        errors.append({"field": "expert", "message": "Only expert accounts carry an expert profile."})
+    conflict_ids = list((expert or {}).get("conflict_organization_ids") or [])
+    if conflict_ids:
+        known = set(db.session.scalars(select(Organization.id).where(Organization.id.in_(conflict_ids))))
+        for oid in conflict_ids:
+            if oid not in known:
+                errors.append({"field": "expert.conflict_organization_ids", "message": f"No organization {oid}."})
+    if errors:
+        raise ValidationFailed(errors)
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"The username {username} is taken.")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        organization_id=organization_id,
+        email=email,
+        active=True,
+    )
+    user.set_password(password)
+    if role == Role.expert:
+        data = expert or {}
+        user.expert = ExpertProfile(
+            fields=list(data.get("fields") or []),
+            finance=bool(data.get("finance", False)),
+            title=data.get("title") or "",
+            conflicts=[ExpertConflict(organization_id=oid) for oid in sorted(set(conflict_ids))],
+        )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_plan(
+    settings: RuleSettings,
+    *,
+    name: str,
+    level: Level,
+    year: int,
+    min_self_raised_ratio: Decimal | None = None,
+    panel_min_size: int | None = None,
+    panel_min_finance: int | None = None,
+    aggregation: Aggregation | None = None,
+    scoresheet: list[dict] | None = None,
+) -> Plan:
+    plan = Plan(
+        name=name,
+        level=level,
+        year=year,
+        min_self_raised_ratio=min_self_raised_ratio if min_self_raised_ratio is not None else Decimal("0"),
+        panel_min_size=panel_min_size if panel_min_size is not None else settings.panel_min_size,
+        panel_min_finance=panel_min_finance if panel_min_finance is not None else settings.panel_min_finance,
+        aggregation=aggregation or Aggregation.mean,
+        scoresheet=scoresheet,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def get_or_404(model, object_id: int, what: str):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound(f"No {what} {object_id}.")
+    return obj
+
+
+def issue_token(user: User) -> str:
+    token, secret = ApiToken.issue(user)
+    db.session.add(token)
+    db.session.flush()
+    return secret
+
+
+def user_for_token(secret: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(secret: str) -> None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user

@@ -1,0 +1,177 @@
+"""Fixtures: one app per test session on the database named by TEST_DATABASE_URL (default: a
+SQLite file in a temporary folder), emptied after each test; factories that go through the
+services, as a user would; an API client that signs requests with a user's bearer token."""
+
+import itertools
+import os
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from projectmgr import create_app
+from projectmgr.extensions import db, limiter
+from projectmgr.models import Level, OrgKind, Role
+from projectmgr.rules.credit_code import make_credit_code
+from projectmgr.services import registry, settings
+from projectmgr.services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
+
+_TMP = tempfile.mkdtemp(prefix="projectmgr-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts on empty tables, inside an app context."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for t in tables:
+                    conn.execute(text(f'DELETE FROM "{t}"'))
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_seq = itertools.count(1)
+
+
+class Factory:
+    """Builds domain objects through the services and commits, like a finished request."""
+
+    def n(self) -> int:
+        return next(_seq)
+
+    def organization(self, name: str | None = None, kind: OrgKind = OrgKind.enterprise):
+        n = self.n()
+        org = registry.create_organization(name or f"单位{n}", kind, make_credit_code(f"91410000{n:09d}"))
+        db.session.commit()
+        return org
+
+    def user(self, role: Role, organization=None, username: str | None = None, **expert):
+        n = self.n()
+        if role == Role.owner and organization is None:
+            organization = self.organization()
+        user = registry.create_user(
+            None,
+            username=username or f"{role.value}{n}",
+            password="password123",
+            role=role,
+            display_name=f"{role.value} {n}",
+            organization_id=organization.id if organization else None,
+            expert=expert or ({} if role == Role.expert else None),
+        )
+        db.session.commit()
+        return user
+
+    def plan(self, level: Level = Level.municipal, **kwargs):
+        plan = registry.create_plan(settings(), name=f"{level.value} plan", level=level, year=2026, **kwargs)
+        db.session.commit()
+        return plan
+
+    def project(
+        self,
+        level: Level = Level.municipal,
+        *,
+        plan=None,
+        owner=None,
+        staff=None,
+        start: date = date(2026, 1, 1),
+        end: date = date(2026, 12, 31),
+        special: str = "100000.00",
+        self_raised: str = "100000.00",
+        flags=(),
+        indicators=(("sales", "销售收入", "万元", "100"),),
+        **kwargs,
+    ):
+        plan = plan or self.plan(level)
+        owner = owner or self.user(Role.owner)
+        staff = staff or self.user(Role.staff)
+        data = ProjectInput(
+            code=kwargs.pop("code", f"P-{self.n()}"),
+            title=kwargs.pop("title", "测试项目"),
+            plan_id=plan.id,
+            organization_id=owner.organization_id,
+            owner_id=owner.id,
+            start_date=start,
+            end_date=end,
+            special_funds=Decimal(special),
+            self_raised_committed=Decimal(self_raised),
+            budget=[BudgetInput("equipment", Decimal(special), Decimal(self_raised))],
+            indicators=[IndicatorInput(k, name, unit, Decimal(t)) for k, name, unit, t in indicators],
+            flags=list(flags),
+            **kwargs,
+        )
+        project = register_project(staff, data, settings(), start)
+        db.session.commit()
+        return project
+
+
+@pytest.fixture
+def make():
+    return Factory()
+
+
+class Api:
+    """client.get/post/put with a user's bearer token: api.as_(user).post(url, json=...)."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client = client
+        self.token = token
+
+    def as_(self, user) -> "Api":
+        token = registry.issue_token(user)
+        db.session.commit()
+        return Api(self.client, token)
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, url, **kw):
+        return self.client.get("/api/v1" + url, headers=self._headers(), **kw)
+
+    def post(self, url, **kw):
+        return self.client.post("/api/v1" + url, headers=self._headers(), **kw)
+
+    def put(self, url, **kw):
+        return self.client.put("/api/v1" + url, headers=self._headers(), **kw)
+
+    def delete(self, url, **kw):
+        return self.client.delete("/api/v1" + url, headers=self._headers(), **kw)
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

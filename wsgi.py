@@ -1,0 +1,3 @@
+from projectmgr import create_app
+
+app = create_app()
