@@ -156,7 +156,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("accept_survey", (S.survey_submitted,), (S.in_progress,), Actor.staff),
     Transition("apply_acceptance", (S.in_progress,), (S.acceptance_applied,), Actor.owner, (ACCEPTANCE_REPORT,)),
     Transition("form_panel", (S.acceptance_applied,), (S.under_review,), Actor.staff, (MUNICIPAL, PANEL_VALID)),
-    Transition("conclude", (S.under_review,), (S.accepted, S.rectifying, S.failed), Actor.staff, (ALL_SCORED,)),
+    # PANEL_VALID again: a member who declared a conflict no longer counts and must be replaced first.
+    Transition(
+        "conclude",
+        (S.under_review,),
+        (S.accepted, S.rectifying, S.failed),
+        Actor.staff,
+        (PANEL_VALID, ALL_SCORED),
+    ),
     Transition("close_out", (S.under_review,), (S.closed_out,), Actor.staff, (NO_HARD_BINDING_FAILURE,)),
     Transition(
         "record_conclusion",

@@ -3,7 +3,7 @@ OpenAPI document. Money and decimals are parsed by rules.money, as the web forms
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
@@ -193,8 +193,8 @@ class ConflictIn(Body):
 
 class ScoresIn(Body):
     # Criterion values are checked against the project's scoresheet (rules.scoring), so that the
-    # error names the criterion and its maximum.
-    scores: dict[str, int | float | str]
+    # error names the criterion and its maximum; a boolean or null is refused there, as "scores.<key>".
+    scores: dict[str, Annotated[Any, WithJsonSchema({"type": ["number", "string"], "example": 18})]]
     recommendation: Literal["pass", "rectify", "fail"]
     integrity_concern: bool = False
     comment: Annotated[str, StringConstraints(max_length=5000)] = ""

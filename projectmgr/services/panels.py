@@ -241,9 +241,10 @@ def set_panel(
     for e in experts:
         if e.id not in current:
             panel.members.append(PanelMember(expert_id=e.id, finance=e.expert.finance))
-    if draw_spec is not None:
-        panel.seed = seed
-        panel.draw_fields = draw_spec.get("fields")
+    # The audit record describes how the current members were chosen: a later choice by hand
+    # clears an earlier draw's seed.
+    panel.seed = seed
+    panel.draw_fields = draw_spec.get("fields") if draw_spec is not None else None
     db.session.flush()
     return PanelResult(panel, seed)
 
