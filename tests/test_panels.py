@@ -8,24 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from projectmgr.extensions import db
 from projectmgr.models import Panel, PanelMember, Project, Role, User
-from projectmgr.models import user as user_model
 from projectmgr.rules.scoring import DEFAULT_SCORESHEET
 from projectmgr.services import panels, settings
 
 TODAY = date.today()  # the API forms panels and fires transitions as of today
 FIELD = "装备制造"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    """These tests create many experts and sign in with tokens only: hash passwords cheaply."""
-    monkeypatch.setattr(
-        user_model, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1")
-    )
 
 
 @dataclass
@@ -468,3 +458,18 @@ def test_non_member_cannot_declare_a_conflict(api, make):
     outsider = make.user(Role.expert, fields=[FIELD])
     r = api.as_(outsider).post(case.url("/panel/conflict"), json={"reason": "x"})
     assert r.status_code == 404
+
+
+def test_form_panel_refusal_names_each_broken_panel_rule(api, make):
+    """The guard's detail carries the panel rules that refuse (here: too few members)."""
+    staff = make.user(Role.staff)
+    owner = make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff)
+    s, o = api.as_(staff), api.as_(owner)
+    s.post(f"/projects/{project.id}/transitions", json={"trigger": "start"})
+    o.post(f"/projects/{project.id}/reports", json={"kind": "acceptance", "summary": "完成", "separate_account": True})
+    o.post(f"/projects/{project.id}/transitions", json={"trigger": "apply_acceptance"})
+    refused = s.post(f"/projects/{project.id}/transitions", json={"trigger": "form_panel"})
+    assert refused.status_code == 422
+    (panel,) = refused.json["error"]["details"]
+    assert panel["check"] == "panel" and panel["problems"][0]["check"] == "panel"

@@ -7,11 +7,10 @@ import pytest
 
 from projectmgr.extensions import db
 from projectmgr.models import Role, Score
-from tests.test_panels import (  # noqa: F401 - fast_passwords is an autouse fixture
+from tests.test_panels import (
     FIELD,
     applied_project,
     experts,
-    fast_passwords,
     formed_panel,
     score,
     sheet_for,
@@ -250,3 +249,25 @@ def test_after_the_conclusion_the_owner_sees_the_aggregate_without_names(reviewi
     assert {m["expert_id"]: m["total"] for m in staff["members"]} == {
         e.id: f"{p}.00" for e, p in zip(members, [90, 80, 70, 85, 75], strict=True)
     }
+
+
+def test_integrity_flags_stay_hidden_from_owner_and_experts_until_the_conclusion(api, make):
+    """The integrity indicator counts other members' flags: blind until the panel concludes."""
+    from projectmgr.models import Role
+
+    staff = make.user(Role.staff)
+    owner = make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff)
+    s, o = api.as_(staff), api.as_(owner)
+    pid = project.id
+    s.post(f"/projects/{pid}/transitions", json={"trigger": "start"})
+    o.post(f"/projects/{pid}/reports", json={"kind": "acceptance", "summary": "完成", "separate_account": True})
+    o.post(f"/projects/{pid}/transitions", json={"trigger": "apply_acceptance"})
+    experts = [make.user(Role.expert, finance=i < 2) for i in range(5)]
+    s.put(f"/projects/{pid}/panel", json={"expert_ids": [e.id for e in experts]})
+    s.post(f"/projects/{pid}/transitions", json={"trigger": "form_panel"})
+    expert_view = api.as_(experts[0]).get(f"/projects/{pid}").json
+    keys = [c["key"] for c in expert_view["binding_checks"]]
+    assert "integrity" not in keys and "self_raised_in_place" in keys
+    assert "integrity" not in [c["key"] for c in o.get(f"/projects/{pid}").json["binding_checks"]]
+    assert "integrity" in [c["key"] for c in s.get(f"/projects/{pid}").json["binding_checks"]]

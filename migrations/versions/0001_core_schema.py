@@ -192,6 +192,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('survey_report', 'acceptance_application', 'rectification', 'expert_scores', 'annual_evaluation', name='due_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('level', sa.Enum('national', 'provincial', 'municipal', name='level', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
@@ -203,9 +204,9 @@ def upgrade():
     sa.UniqueConstraint('project_id', 'kind', 'due_date', name='uq_due_item_project_kind_due')
     )
     with op.batch_alter_table('due_item', schema=None) as batch_op:
-        batch_op.create_index('ix_due_item_due', ['due_date', 'closed_on'], unique=False)
+        batch_op.create_index('ix_due_item_open', ['closed_on', 'due_date', 'level', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_project_id'), ['project_id'], unique=False)
-        batch_op.create_index('ix_due_item_radar', ['key_tracking', 'due_date', 'closed_on'], unique=False)
+        batch_op.create_index('ix_due_item_radar', [sa.text('key_tracking DESC'), 'due_date', 'closed_on'], unique=False)
 
     op.create_table('expenditure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -416,7 +417,7 @@ def downgrade():
     with op.batch_alter_table('due_item', schema=None) as batch_op:
         batch_op.drop_index('ix_due_item_radar')
         batch_op.drop_index(batch_op.f('ix_due_item_project_id'))
-        batch_op.drop_index('ix_due_item_due')
+        batch_op.drop_index('ix_due_item_open')
 
     op.drop_table('due_item')
     with op.batch_alter_table('disbursement', schema=None) as batch_op:

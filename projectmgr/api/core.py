@@ -34,6 +34,7 @@ class Endpoint:
     status: int
     roles: str
     responses: dict = field(default_factory=dict)
+    upload: str | None = None  # a multipart/form-data file field instead of a JSON body
 
 
 ENDPOINTS: list[Endpoint] = []

@@ -4,7 +4,8 @@ from ..errors import Forbidden
 from ..models import DueKind, Flag, Level
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import settings
-from ..services.due_items import overdue_query
+from ..services.due_items import overdue_count_query, overdue_query
+from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
 from .core import as_of, paginate, q_enum, route
 from .serialize import day
@@ -23,9 +24,8 @@ def get_overdue(user):
     when = as_of()
     rules = settings()
     flag = q_enum("flag", Flag)
-    query = overdue_query(
-        when, level=q_enum("level", Level), kind=q_enum("kind", DueKind), flag=flag.value if flag else None
-    )
+    filters = {"level": q_enum("level", Level), "kind": q_enum("kind", DueKind), "flag": flag.value if flag else None}
+    query = overdue_query(when, **filters)
 
     def row(r) -> dict:
         item, project, level = r
@@ -42,13 +42,13 @@ def get_overdue(user):
             "responsible_staff_id": project.responsible_staff_id,
         }
 
-    return paginate(query, row)
+    return paginate(query, row, overdue_count_query(when, **filters))
 
 
 @route(
     "/sweep",
     "POST",
-    summary="Apply the expire transitions due on as_of; reports what changed",
+    summary="Apply the expire transitions due on as_of and queue the reminders due; reports what changed",
     tag="tracking",
     query={"as_of": "YYYY-MM-DD"},
     roles="staff, admin",
@@ -57,5 +57,9 @@ def post_sweep(user):
     if not user.is_staff:
         raise Forbidden("Only bureau staff run the sweep.")
     when = as_of()
-    changed = run_sweep(when, settings())
+    rules = settings()
+    changed = run_sweep(when, rules)
+    # Queued only: the emails go out with the next `lifecycle sweep` run, never inside a request.
+    queue_reminders(when, rules)
+    queue_digests(when)
     return {"as_of": day(when), "changed": changed, "count": len(changed)}

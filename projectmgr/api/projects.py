@@ -11,7 +11,7 @@ from ..models import Flag, Level, Project, State, TransitionRecord
 from ..rules.indicators import IndicatorFact, completion_of
 from ..services import funds, settings
 from ..services.due_items import project_due_items
-from ..services.facts import project_facts
+from ..services.facts import current_panel, project_facts
 from ..services.projects import (
     BudgetInput,
     IndicatorInput,
@@ -29,6 +29,15 @@ from .serialize import day, history_json, instant, money, number, project_summar
 
 STAFF = "staff, admin"
 OWNER = "the project's owner (any owner of its organization)"
+
+
+def _integrity_visible(project: Project, user) -> bool:
+    """Scoring is blind: how many members flagged the materials is the bureau's to see until the
+    panel concludes; owners and experts see it afterwards."""
+    if user.can_read_all:
+        return True
+    panel = current_panel(project.id)
+    return panel is None or panel.concluded or panel.formed_on is None
 
 
 def project_detail(project: Project, user, when: date) -> dict:
@@ -52,6 +61,7 @@ def project_detail(project: Project, user, when: date) -> dict:
         binding_checks=[
             {"key": c.key, "passed": c.passed, "severity": c.severity, "detail": c.detail, "figures": c.figures}
             for c in facts.binding_checks
+            if c.key != "integrity" or _integrity_visible(project, user)
         ],
         indicators=[
             {

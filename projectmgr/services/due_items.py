@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
-from ..models import DueItem, DueKind, Level, Plan, Project
+from ..models import DueItem, DueKind, Level, Project
 from ..rules.deadlines import acceptance_due, annual_evaluation_due, days_overdue, is_very_late
 from ..rules.settings import RuleSettings
 
@@ -20,7 +20,23 @@ def open_at(as_of: date):
 
 
 def open_item(project: Project, kind: DueKind, due_date: date, year: int | None = None) -> DueItem:
-    item = DueItem(project=project, kind=kind, due_date=due_date, year=year, key_tracking=project.key_tracking)
+    # One item per project, kind and due date (a unique constraint): an obligation owed again on
+    # the same date (a second panel formed the day the first was) reopens the earlier item.
+    if project.id is not None:
+        existing = db.session.scalar(
+            select(DueItem).where(DueItem.project_id == project.id, DueItem.kind == kind, DueItem.due_date == due_date)
+        )
+        if existing is not None:
+            existing.closed_on = None
+            return existing
+    item = DueItem(
+        project=project,
+        kind=kind,
+        due_date=due_date,
+        year=year,
+        key_tracking=project.key_tracking,
+        level=project.level,
+    )
     db.session.add(item)
     return item
 
@@ -125,6 +141,22 @@ def project_due_items(project: Project, as_of: date, settings: RuleSettings) -> 
     return [view(i, as_of, settings) for i in items]
 
 
+def _overdue_conditions(
+    as_of: date, level: Level | None, kind: DueKind | None, flag: str | None, project_ids: Select | None
+) -> list:
+    conditions = [DueItem.due_date < as_of, open_at(as_of)]
+    if level is not None:
+        conditions.append(DueItem.level == level)
+    if kind is not None:
+        conditions.append(DueItem.kind == kind)
+    if flag is not None:
+        # A flagged project is key-tracking: the item's copy lets the radar index narrow first.
+        conditions += [DueItem.key_tracking.is_(True), getattr(Project, f"flag_{flag}").is_(True)]
+    if project_ids is not None:
+        conditions.append(DueItem.project_id.in_(project_ids))
+    return conditions
+
+
 def overdue_query(
     as_of: date,
     *,
@@ -133,22 +165,32 @@ def overdue_query(
     flag: str | None = None,
     project_ids: Select | None = None,
 ) -> Select:
-    """Open items past their due date on as_of, key-tracking first, then most days overdue."""
-    query = (
-        select(DueItem, Project, Plan.level)
+    """Open items past their due date on as_of, key-tracking first, then most days overdue.
+    Rows are (DueItem, Project, Level)."""
+    return (
+        select(DueItem, Project, DueItem.level)
         .join(Project, Project.id == DueItem.project_id)
-        .join(Plan, Plan.id == Project.plan_id)
-        .where(DueItem.due_date < as_of, open_at(as_of))
+        .where(*_overdue_conditions(as_of, level, kind, flag, project_ids))
+        .order_by(DueItem.key_tracking.desc(), DueItem.due_date, DueItem.id)
     )
-    if level is not None:
-        query = query.where(Plan.level == level)
-    if kind is not None:
-        query = query.where(DueItem.kind == kind)
+
+
+def overdue_count_query(
+    as_of: date,
+    *,
+    level: Level | None = None,
+    kind: DueKind | None = None,
+    flag: str | None = None,
+    project_ids: Select | None = None,
+) -> Select:
+    """COUNT of overdue_query's rows from the due items alone (joining the project only for a
+    flag): every item has exactly one project, so the join changes no count, and an index
+    answers it without visiting each overdue item's project. A plain SELECT over due_item, so
+    callers may add conditions or GROUP BY one of its columns."""
+    query = select(func.count()).select_from(DueItem)
     if flag is not None:
-        query = query.where(getattr(Project, f"flag_{flag}").is_(True))
-    if project_ids is not None:
-        query = query.where(DueItem.project_id.in_(project_ids))
-    return query.order_by(DueItem.key_tracking.desc(), DueItem.due_date, DueItem.id)
+        query = query.join(Project, Project.id == DueItem.project_id)
+    return query.where(*_overdue_conditions(as_of, level, kind, flag, project_ids))
 
 
 def overdue_count(query: Select) -> int:

@@ -1,0 +1,415 @@
+"""Benchmark of the list endpoints on a large database.
+
+    .venv/bin/python bench/api.py [--projects 100000] [--database-url URL] [--requests 50]
+
+Builds the schema with the real Alembic migration (so its indexes are what is measured) in a
+temporary SQLite file, or in the EMPTY database named by --database-url (its tables are dropped
+again at the end unless --keep), bulk-seeds N projects with realistic variety and their due items
+(DESIGN §7 rules), then times GET /api/v1/projects and GET /api/v1/overdue through the Flask test
+client with a real bearer token, and prints median/p95 and SQL statements per request, followed by
+the query plans of the list and overdue queries.
+"""
+
+import argparse
+import logging.config
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import downgrade, upgrade  # noqa: E402
+from sqlalchemy import event, insert, inspect  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from projectmgr import create_app  # noqa: E402
+from projectmgr.extensions import db  # noqa: E402
+from projectmgr.models import DueItem, DueKind, Grade, Level, Organization, Plan, Project, Role, State, User  # noqa: E402
+from projectmgr.rules.credit_code import make_credit_code  # noqa: E402
+from projectmgr.rules.deadlines import acceptance_due, add_months, annual_evaluation_due  # noqa: E402
+from projectmgr.rules.settings import RuleSettings  # noqa: E402
+from projectmgr.services import registry  # noqa: E402
+
+INDUSTRIES = ["矿用机电", "装备制造", "生物科技", "PVC深加工", "铅锌延伸加工", "畜禽养殖加工", "硅伏材料"]
+TOPICS = ["关键技术研究", "产业化示范", "新工艺开发", "智能化改造", "新产品研制", "检测平台建设", "节能减排技术"]
+LEVEL_PREFIX = {Level.national: "GJ", Level.provincial: "SJ", Level.municipal: "SHI"}
+CHUNK = 20_000
+
+
+# --- seeding ------------------------------------------------------------------------------------
+
+
+def _state_for(rng: random.Random, end: date, today: date, rules: RuleSettings) -> State:
+    """A state plausible for a project whose end date is `end`; some projects are late."""
+    r = rng.random()
+    if acceptance_due(end, rules) < today:  # the application deadline has passed
+        table = [
+            (0.40, State.accepted),
+            (0.05, State.closed_out),
+            (0.05, State.failed),
+            (0.20, State.evaluated),
+            (0.05, State.terminated),
+            (0.03, State.acceptance_applied),
+            (0.03, State.under_review),
+            (0.02, State.rectifying),
+            (0.17, State.in_progress),  # no application: overdue, the sweep has not run yet
+        ]
+    elif end < today:  # in the grace months
+        table = [
+            (0.45, State.in_progress),
+            (0.35, State.acceptance_applied),
+            (0.15, State.under_review),
+            (0.05, State.accepted),
+        ]
+    else:
+        table = [
+            (0.06, State.approved),
+            (0.70, State.in_progress),
+            (0.12, State.mid_year_survey),
+            (0.08, State.survey_submitted),
+            (0.04, State.terminated),
+        ]
+    for share, state in table:
+        r -= share
+        if r < 0:
+            return state
+    return table[-1][1]
+
+
+def seed(n_projects: int, today: date, rules: RuleSettings, seed_value: int = 20261126) -> dict:
+    """Bulk-insert organizations, owners, staff, plans, N projects and their due items."""
+    rng = random.Random(seed_value)
+    now = datetime(today.year, today.month, today.day)
+    password = generate_password_hash("bench-password")  # one hash for all: hashing is slow
+
+    n_orgs = max(10, min(2000, n_projects // 50))
+    db.session.execute(
+        insert(Organization),
+        [
+            {
+                "id": i,
+                "name": f"{rng.choice(INDUSTRIES)}企业{i}",
+                "kind": "enterprise",
+                "credit_code": make_credit_code(f"91410000{i:09d}"),
+                "created_at": now,
+            }
+            for i in range(1, n_orgs + 1)
+        ],
+    )
+    users = [
+        {
+            "id": i,
+            "username": f"owner{i}",
+            "password_hash": password,
+            "role": Role.owner,
+            "display_name": f"负责人{i}",
+            "organization_id": i,
+            "active": True,
+            "created_at": now,
+        }
+        for i in range(1, n_orgs + 1)
+    ]
+    staff_ids = list(range(n_orgs + 1, n_orgs + 21))
+    users += [
+        {
+            "id": i,
+            "username": f"staff{i}",
+            "password_hash": password,
+            "role": Role.staff,
+            "display_name": f"科技局{i}",
+            "organization_id": None,
+            "active": True,
+            "created_at": now,
+        }
+        for i in staff_ids
+    ]
+    db.session.execute(insert(User), users)
+
+    plans = []
+    plan_level = {}
+    for year in range(today.year - 7, today.year + 3):
+        for level in Level:
+            pid = len(plans) + 1
+            plan_level[(year, level)] = pid
+            plans.append(
+                {
+                    "id": pid,
+                    "name": f"{year}年{level.value}计划",
+                    "level": level,
+                    "year": year,
+                    "min_self_raised_ratio": Decimal("1.00"),
+                    "panel_min_size": 5,
+                    "panel_min_finance": 2,
+                    "aggregation": "mean",
+                }
+            )
+    db.session.execute(insert(Plan), plans)
+
+    levels = [Level.national] * 1 + [Level.provincial] * 3 + [Level.municipal] * 6
+    projects: list[dict] = []
+    items: list[dict] = []
+    next_item = 1
+
+    def flush():
+        if projects:
+            db.session.execute(insert(Project), projects)
+            projects.clear()
+        if items:
+            db.session.execute(insert(DueItem), items)
+            items.clear()
+
+    for pid in range(1, n_projects + 1):
+        level = rng.choice(levels)
+        end = today + timedelta(days=rng.randint(-3 * 365, 3 * 365))
+        start = end - timedelta(days=rng.randint(365, 3 * 365))
+        start = max(start, date(today.year - 7, 1, 1))
+        org = rng.randint(1, n_orgs)
+        state = _state_for(rng, end, today, rules)
+        flags = {
+            "flag_major": rng.random() < 0.05,
+            "flag_problematic": rng.random() < 0.04,
+            "flag_seasonal": rng.random() < 0.02,
+        }
+        key_tracking = any(flags.values())
+        due = acceptance_due(end, rules)
+        concluded = state in (State.accepted, State.closed_out, State.failed, State.evaluated)
+        concluded_on = min(today, due - timedelta(days=rng.randint(0, 60))) if concluded else None
+        applied_on = min(today, end + timedelta(days=rng.randint(0, 80)))
+        special = Decimal(rng.randrange(10, 500) * 10_000)
+        projects.append(
+            {
+                "id": pid,
+                "code": f"{LEVEL_PREFIX[level]}{start.year}-{pid:06d}",
+                "title": f"{rng.choice(INDUSTRIES)}{rng.choice(TOPICS)}与示范（{pid}）",
+                "plan_id": plan_level[(start.year, level)],
+                "organization_id": org,
+                "owner_id": org,
+                "responsible_staff_id": rng.choice(staff_ids),
+                "industry": rng.choice(INDUSTRIES),
+                **flags,
+                "key_tracking": key_tracking,
+                "start_date": start,
+                "end_date": end,
+                "original_end_date": end,
+                "special_funds": special,
+                "self_raised_committed": special,
+                "state": state,
+                "state_changed_at": now,
+                "version": 1,
+                "survey_due_date": today + timedelta(days=rng.randint(-20, 30))
+                if state == State.mid_year_survey
+                else None,
+                "rectification_started_on": today - timedelta(days=rng.randint(0, 120))
+                if state == State.rectifying
+                else None,
+                "rectification_count": 1 if state == State.rectifying else 0,
+                "concluded_on": concluded_on,
+                "evaluation_grade": rng.choice(list(Grade)) if state == State.evaluated else None,
+                "termination_reason": "经费无法落实" if state == State.terminated else None,
+                "created_at": now,
+            }
+        )
+
+        owed = {"project_id": pid, "level": level, "key_tracking": key_tracking, "created_at": now}
+
+        def item(kind, due_date, closed_on=None, year=None, owed=owed):
+            nonlocal next_item
+            items.append(
+                {**owed, "id": next_item, "kind": kind, "due_date": due_date, "year": year, "closed_on": closed_on}
+            )
+            next_item += 1
+
+        # The application is owed until the owner applies, the bureau concludes or terminates.
+        if state in (State.approved, State.in_progress, State.mid_year_survey, State.survey_submitted):
+            app_closed = None
+        elif state == State.terminated:
+            app_closed = min(today, start + timedelta(days=200))
+        else:
+            app_closed = concluded_on or applied_on
+        item(DueKind.acceptance_application, due, app_closed)
+        stopped = concluded_on or (app_closed if state == State.terminated else None)
+        for year in range(start.year, due.year + 1):
+            eval_due = annual_evaluation_due(year)
+            if stopped is not None and year > stopped.year:
+                closed = stopped  # not active that year (close_after_conclusion)
+            elif eval_due < today and rng.random() < 0.9:
+                closed = eval_due + timedelta(days=rng.randint(-20, 25))  # most are done, some late
+            else:
+                closed = None
+            item(DueKind.annual_evaluation, eval_due, closed, year)
+        if state == State.mid_year_survey:
+            item(DueKind.survey_report, projects[-1]["survey_due_date"])
+        if state == State.rectifying:
+            item(DueKind.rectification, add_months(projects[-1]["rectification_started_on"], 3))
+
+        if len(projects) >= CHUNK:
+            flush()
+    flush()
+    db.session.commit()
+    return {"organizations": n_orgs, "staff_id": staff_ids[0], "due_items": next_item - 1}
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.statements: list[tuple[str, object]] = []
+        event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append((statement, parameters))
+
+
+def measure(client, headers, url: str, counter: StatementCounter, requests: int, warmup: int = 3):
+    for _ in range(warmup):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
+    timings = []
+    counts = set()
+    for _ in range(requests):
+        counter.statements.clear()
+        t0 = time.perf_counter()
+        response = client.get(url, headers=headers)
+        timings.append((time.perf_counter() - t0) * 1000)
+        counts.add(len(counter.statements))
+        assert response.status_code == 200
+    body = response.get_json()
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
+    return {
+        "min": timings[0],
+        "median": statistics.median(timings),
+        "p95": p95,
+        "statements": "/".join(str(c) for c in sorted(counts)),
+        "total": body["total"],
+        "items": len(body["items"]),
+        "sql": list(counter.statements),
+    }
+
+
+def explain(engine, statement: str, parameters) -> list[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            return [f"{'  ' * _depth(rows, r)}{r[3]}" for r in rows]
+        return [r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()]
+
+
+def _depth(rows, row) -> int:
+    parents = {r[0]: r[1] for r in rows}
+    depth, parent = 0, row[1]
+    while parent:
+        depth += 1
+        parent = parents.get(parent, 0)
+    return depth
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    args = parser.parse_args()
+
+    tmp = None
+    url = args.database_url
+    if url is None:
+        tmp = tempfile.mkdtemp(prefix="projectmgr-bench-")
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+
+    # migrations/env.py configures logging from alembic.ini; keep the benchmark's output quiet.
+    logging.config.fileConfig = lambda *a, **k: None
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": False})
+    today = date.today()
+    with app.app_context():
+        engine = db.engine
+        if set(inspect(engine).get_table_names()) - {"alembic_version"}:
+            print(f"refusing: {engine.url.render_as_string()} is not empty", file=sys.stderr)
+            return 2
+        t0 = time.perf_counter()
+        upgrade()
+        t_schema = time.perf_counter() - t0
+
+        rules = RuleSettings.from_mapping(app.config)
+        t0 = time.perf_counter()
+        seeded = seed(args.projects, today, rules)
+        t_seed = time.perf_counter() - t0
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+
+        staff = db.session.get(User, seeded["staff_id"])
+        token = registry.issue_token(staff)
+        db.session.commit()
+        db.session.remove()
+
+    print(f"database: {engine.dialect.name} ({'temporary file' if tmp else url})")
+    print(
+        f"seeded {args.projects:,} projects, {seeded['due_items']:,} due items, "
+        f"{seeded['organizations']:,} organizations in {t_seed:.1f} s (schema by migration in {t_schema:.2f} s)"
+    )
+
+    per_page = 50
+    middle = max(1, args.projects // per_page // 2)
+    cases = [
+        ("GET /projects (page 1)", "/api/v1/projects"),
+        (f"GET /projects?page={middle}", f"/api/v1/projects?page={middle}"),
+        ("GET /projects?state=in_progress", "/api/v1/projects?state=in_progress"),
+        ("GET /projects?q=PVC", "/api/v1/projects?q=PVC"),
+        ("GET /overdue", "/api/v1/overdue"),
+        ("GET /overdue?level=municipal", "/api/v1/overdue?level=municipal"),
+        ("GET /overdue?kind=acceptance_application", "/api/v1/overdue?kind=acceptance_application"),
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    results = []
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+    for label, path in cases:
+        results.append((label, measure(client, headers, path, counter, args.requests)))
+
+    print()
+    print(f"{args.requests} requests each after 3 warm-up requests; as_of = {today.isoformat()}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work inflates median and p95; min less)"
+    )
+    print(f"{'endpoint':<46} {'median ms':>10} {'p95 ms':>8} {'min ms':>8} {'SQL/req':>8} {'total':>8}")
+    for label, r in results:
+        print(
+            f"{label:<46} {r['median']:>10.1f} {r['p95']:>8.1f} {r['min']:>8.1f} {r['statements']:>8} {r['total']:>8,}"
+        )
+
+    with app.app_context():
+        for label, index in (("list (page 1)", 0), ("overdue (default)", 4)):
+            statements = results[index][1]["sql"]
+            for role, (statement, parameters) in zip(("count", "page"), statements[-2:], strict=True):
+                print(f"\nquery plan, {label}, {role}:")
+                print("  " + " ".join(statement.split())[:300])
+                for line in explain(db.engine, statement, parameters):
+                    print("    " + line)
+        if not args.keep and tmp is None:  # a temporary file is simply deleted
+            db.session.remove()
+            downgrade(revision="base")
+        db.engine.dispose()
+    if tmp and not args.keep:
+        for name in os.listdir(tmp):
+            os.remove(os.path.join(tmp, name))
+        os.rmdir(tmp)
+    elif tmp:
+        print(f"\nkept {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""The list endpoints cost a bounded number of SQL statements, whatever the number of projects
+(DESIGN §12): the same count with 10 projects as with 1,000, and no more than the few each needs.
+
+Projects and due items are bulk-inserted (the factories would take minutes for 1,000); the due
+items follow services.due_items' registration rules (acceptance application + annual evaluations),
+and every expected total is computed here from the rows inserted, not by the code under test.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, insert
+
+from projectmgr.extensions import db
+from projectmgr.models import DueItem, DueKind, Level, Organization, Plan, Project, Role, State, User
+from projectmgr.rules.credit_code import make_credit_code
+from projectmgr.rules.deadlines import acceptance_due, annual_evaluation_due
+from projectmgr.rules.settings import RuleSettings
+
+# Per request: the bearer token, its user, the COUNT for `total`, the page itself.
+MAX_STATEMENTS = 4
+FAR_FUTURE = "2100-01-01"  # every open item is overdue then
+ORGS = 5
+LEVELS = (Level.national, Level.provincial, Level.municipal)
+NOW = datetime(2026, 1, 1)
+
+
+@dataclass
+class Seeded:
+    """What was inserted, to compute the expected totals from."""
+
+    projects: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    plan_ids: dict = field(default_factory=dict)
+    owner_ids: list[int] = field(default_factory=list)
+    staff_id: int = 0
+
+    def project(self, project_id: int) -> dict:
+        return self.projects[project_id - 1]
+
+
+def seed_base() -> Seeded:
+    seeded = Seeded()
+    db.session.execute(
+        insert(Organization),
+        [
+            {"id": i, "name": f"单位{i}", "kind": "enterprise", "credit_code": make_credit_code(f"91410000{i:09d}")}
+            for i in range(1, ORGS + 1)
+        ],
+    )
+    users = [
+        {"id": i, "username": f"owner{i}", "password_hash": "-", "role": Role.owner, "display_name": f"负责人{i}"}
+        | {"organization_id": i, "active": True}
+        for i in range(1, ORGS + 1)
+    ]
+    seeded.owner_ids = [u["id"] for u in users]
+    seeded.staff_id = ORGS + 1
+    users.append(
+        {"id": seeded.staff_id, "username": "staff", "password_hash": "-", "role": Role.staff}
+        | {"display_name": "科技局", "organization_id": None, "active": True}
+    )
+    db.session.execute(insert(User), users)
+    for i, level in enumerate(LEVELS, start=1):
+        seeded.plan_ids[level] = i
+    db.session.execute(
+        insert(Plan),
+        [
+            {"id": pid, "name": f"{level.value} plan", "level": level, "year": 2024}
+            | {"min_self_raised_ratio": Decimal("0"), "panel_min_size": 5, "panel_min_finance": 2}
+            for level, pid in seeded.plan_ids.items()
+        ],
+    )
+    db.session.commit()
+    return seeded
+
+
+def seed_projects(seeded: Seeded, upto: int) -> None:
+    """Projects number len(seeded.projects)+1 .. upto, varied by their number."""
+    rules = RuleSettings()
+    projects, items = [], []
+    for pid in range(len(seeded.projects) + 1, upto + 1):
+        level = LEVELS[pid % 3]
+        start = date(2023 + pid % 3, 3, 1)
+        end = date(start.year + 1, 12, 31)
+        state = (State.in_progress, State.in_progress, State.approved, State.accepted)[pid % 4]
+        concluded_on = end + timedelta(days=20) if state == State.accepted else None
+        flags = {"flag_major": pid % 10 == 0, "flag_problematic": False, "flag_seasonal": pid % 15 == 0}
+        key_tracking = any(flags.values())
+        project = {
+            "id": pid,
+            "code": f"XM-{pid:05d}",
+            "title": ("风电装备关键技术" if pid % 7 == 0 else "农业新品种示范") + f"（{pid}）",
+            "plan_id": seeded.plan_ids[level],
+            "organization_id": 1 + pid % ORGS,
+            "owner_id": 1 + pid % ORGS,
+            "responsible_staff_id": seeded.staff_id,
+            **flags,
+            "key_tracking": key_tracking,
+            "start_date": start,
+            "end_date": end,
+            "original_end_date": end,
+            "special_funds": Decimal("100000.00"),
+            "self_raised_committed": Decimal("100000.00"),
+            "state": state,
+            "version": 1,
+            "rectification_count": 0,
+            "concluded_on": concluded_on,
+        }
+        projects.append(project)
+
+        # services.due_items.open_registration_items, then close_after_conclusion for the accepted.
+        due = acceptance_due(end, rules)
+        owed = {"project_id": pid, "level": level, "key_tracking": key_tracking, "created_at": NOW}
+        items.append(
+            owed | {"kind": DueKind.acceptance_application, "due_date": due, "year": None, "closed_on": concluded_on}
+        )
+        for year in range(start.year, due.year + 1):
+            closed = concluded_on if concluded_on and year > concluded_on.year else None
+            items.append(
+                owed
+                | {"kind": DueKind.annual_evaluation, "due_date": annual_evaluation_due(year), "year": year}
+                | {"closed_on": closed}
+            )
+    first_item = len(seeded.items) + 1
+    for n, item in enumerate(items):
+        item["id"] = first_item + n
+    db.session.execute(insert(Project), projects)
+    db.session.execute(insert(DueItem), items)
+    db.session.commit()
+    seeded.projects += projects
+    seeded.items += items
+
+
+# --- expected totals, from the seeded rows ---------------------------------------------------
+
+
+def expected_projects(seeded: Seeded, params: dict, organization_id: int | None = None) -> int:
+    def keep(p: dict) -> bool:
+        return (
+            (organization_id is None or p["organization_id"] == organization_id)
+            and ("state" not in params or p["state"] == params["state"])
+            and ("level" not in params or p["plan_id"] == seeded.plan_ids[params["level"]])
+            and ("flag" not in params or p[f"flag_{params['flag']}"])
+            and ("q" not in params or params["q"] in p["code"] + p["title"])
+        )
+
+    return sum(1 for p in seeded.projects if keep(p))
+
+
+def expected_overdue(seeded: Seeded, params: dict) -> int:
+    def keep(i: dict) -> bool:
+        project = seeded.project(i["project_id"])
+        return (
+            i["closed_on"] is None  # as_of is far in the future: every open item is overdue
+            and ("level" not in params or i["level"] == params["level"])
+            and ("kind" not in params or i["kind"] == params["kind"])
+            and ("flag" not in params or project[f"flag_{params['flag']}"])
+        )
+
+    return sum(1 for i in seeded.items if keep(i))
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def statements(app):
+    """Every SQL statement sent to the database while the test runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def counted_get(api, statements: list[str], url: str, params: dict):
+    # A server starts each request with an empty session; the test client shares the test's.
+    db.session.remove()
+    statements.clear()
+    response = api.get(url, query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json(), len(statements)
+
+
+PROJECT_FILTERS = [
+    pytest.param({}, id="all"),
+    pytest.param({"state": "in_progress"}, id="state"),
+    pytest.param({"level": "municipal"}, id="level"),
+    pytest.param({"flag": "major"}, id="flag"),
+    pytest.param({"q": "风电"}, id="q"),
+    pytest.param({"state": "accepted", "level": "national", "q": "XM-"}, id="combined"),
+    pytest.param({"page": 2, "per_page": 7}, id="page-2"),
+]
+
+OVERDUE_FILTERS = [
+    pytest.param({}, id="all"),
+    pytest.param({"level": "provincial"}, id="level"),
+    pytest.param({"kind": "acceptance_application"}, id="kind"),
+    pytest.param({"kind": "annual_evaluation"}, id="kind-evaluation"),
+    pytest.param({"flag": "seasonal"}, id="flag"),
+    pytest.param({"level": "municipal", "kind": "acceptance_application", "flag": "major"}, id="combined"),
+]
+
+
+def _grow_and_compare(api, statements, url, params, expected):
+    """The same request on 10 and on 1,000 projects: same statement count, right totals."""
+    seeded = seed_base()
+    counts = {}
+    for size in (10, 1000):
+        seed_projects(seeded, size)
+        caller = api.as_(db.session.get(User, expected.caller(seeded)))
+        body, counts[size] = counted_get(caller, statements, url, params)
+        assert body["total"] == expected.total(seeded, params)
+        per_page = params.get("per_page", 50)
+        page = params.get("page", 1)
+        assert len(body["items"]) == max(0, min(per_page, body["total"] - (page - 1) * per_page))
+    assert counts[10] == counts[1000]
+    assert counts[1000] <= MAX_STATEMENTS
+    return body
+
+
+class StaffProjects:
+    caller = staticmethod(lambda seeded: seeded.staff_id)
+    total = staticmethod(expected_projects)
+
+
+class OwnerProjects:
+    caller = staticmethod(lambda seeded: seeded.owner_ids[2])
+    total = staticmethod(lambda seeded, params: expected_projects(seeded, params, organization_id=3))
+
+
+class Overdue:
+    caller = staticmethod(lambda seeded: seeded.staff_id)
+    total = staticmethod(expected_overdue)
+
+
+@pytest.mark.parametrize("params", PROJECT_FILTERS)
+def test_project_list_as_staff(api, statements, params):
+    body = _grow_and_compare(api, statements, "/projects", params, StaffProjects)
+    # Key-tracking projects first, newest next.
+    order = [(not bool(p["flags"]), -p["id"]) for p in body["items"]]
+    assert order == sorted(order)
+
+
+@pytest.mark.parametrize("params", [PROJECT_FILTERS[0], PROJECT_FILTERS[1], PROJECT_FILTERS[4]])
+def test_project_list_as_owner(api, statements, params):
+    body = _grow_and_compare(api, statements, "/projects", params, OwnerProjects)
+    assert {p["organization_id"] for p in body["items"]} == {3}
+
+
+@pytest.mark.parametrize("params", OVERDUE_FILTERS)
+def test_overdue_radar(api, statements, params):
+    body = _grow_and_compare(api, statements, "/overdue", {"as_of": FAR_FUTURE} | params, Overdue)
+    # Key-tracking first, then most days overdue.
+    order = [(not bool(i["flags"]), -i["days_overdue"]) for i in body["items"]]
+    assert order == sorted(order)
+    assert all(i["very_late"] for i in body["items"])
+
+
+def test_the_seed_gives_every_filter_something_to_find(make):
+    """The totals above would prove little if a filter matched nothing or everything."""
+    seeded = seed_base()
+    seed_projects(seeded, 1000)
+    for params in [p.values[0] for p in PROJECT_FILTERS[1:6]]:
+        assert 0 < expected_projects(seeded, params) < 1000, params
+    everything = expected_overdue(seeded, {})
+    for params in [p.values[0] for p in OVERDUE_FILTERS[1:]]:
+        assert 0 < expected_overdue(seeded, params) < everything, params
