@@ -2,6 +2,8 @@
 the web pages into messages beside the fields. Raising one means nothing is written: the
 request's transaction is rolled back."""
 
+from flask_babel import gettext
+
 
 class DomainError(Exception):
     status = 400
@@ -46,8 +48,8 @@ class ValidationFailed(DomainError):
 
     status, code = 422, "validation_error"
 
-    def __init__(self, details: list[dict], message: str = "The input is not valid."):
-        super().__init__(message, details)
+    def __init__(self, details: list[dict], message: str | None = None):
+        super().__init__(message or gettext("The input is not valid."), details)
 
     @classmethod
     def one(cls, field: str, message: str) -> "ValidationFailed":
@@ -59,8 +61,8 @@ class GuardFailed(DomainError):
 
     status, code = 422, "guard_failed"
 
-    def __init__(self, details: list[dict], message: str = "The action is not allowed now."):
-        super().__init__(message, details)
+    def __init__(self, details: list[dict], message: str | None = None):
+        super().__init__(message or gettext("The action is not allowed now."), details)
 
 
 class RateLimited(DomainError):

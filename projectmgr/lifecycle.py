@@ -12,6 +12,8 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from transitions import Machine, MachineError
 
 from .errors import GuardFailed, InvalidTransition
@@ -49,8 +51,10 @@ class Context:
 @dataclass(frozen=True)
 class Guard:
     check: str
-    message: str
+    message: str  # a lazy translation: read in the request's language
     test: Callable[[Context], bool]
+    # Where a guard stands for several rules, the rules that refuse, each with its own message.
+    explain: Callable[[Context], list[dict]] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,14 @@ def _has_acceptance_report(ctx: Context) -> bool:
     return has_report_since(ctx.project, "acceptance", None)
 
 
-def _panel_valid(ctx: Context) -> bool:
+def _panel_problems(ctx: Context) -> list[dict]:
     from .services.panels import panel_problems
 
-    return not panel_problems(ctx.project, ctx.settings)
+    return panel_problems(ctx.project, ctx.settings)
+
+
+def _panel_valid(ctx: Context) -> bool:
+    return not _panel_problems(ctx)
 
 
 def _all_scored(ctx: Context) -> bool:
@@ -104,35 +112,37 @@ def _deadline_passed(ctx: Context) -> bool:
 
 MUNICIPAL = Guard(
     "municipal_only",
-    "Only municipal projects are accepted by the bureau's own expert panel.",
+    _l("Only municipal projects are accepted by the bureau's own expert panel."),
     lambda ctx: ctx.project.plan.level == Level.municipal,
 )
 HIGHER_AUTHORITY = Guard(
     "higher_authority_only",
-    "Only national and provincial projects have a higher authority's conclusion to record.",
+    _l("Only national and provincial projects have a higher authority's conclusion to record."),
     lambda ctx: ctx.project.plan.level != Level.municipal,
 )
 SURVEY_REPORT = Guard(
     "survey_report",
-    "Submit a survey report for this survey window first.",
+    _l("Submit a survey report for this survey window first."),
     _report_since_state_entered("survey"),
 )
-ACCEPTANCE_REPORT = Guard("acceptance_report", "Submit an acceptance report first.", _has_acceptance_report)
+ACCEPTANCE_REPORT = Guard("acceptance_report", _l("Submit an acceptance report first."), _has_acceptance_report)
 NEW_ACCEPTANCE_REPORT = Guard(
     "acceptance_report",
-    "Submit a new acceptance report after the rectification began.",
+    _l("Submit a new acceptance report after the rectification began."),
     _report_since_state_entered("acceptance"),
 )
-PANEL_VALID = Guard("panel", "The acceptance panel is missing or breaks a panel rule.", _panel_valid)
-ALL_SCORED = Guard("scores", "Every panel member must have scored.", _all_scored)
+PANEL_VALID = Guard(
+    "panel", _l("The acceptance panel is missing or breaks a panel rule."), _panel_valid, explain=_panel_problems
+)
+ALL_SCORED = Guard("scores", _l("Every panel member must have scored."), _all_scored)
 NO_HARD_BINDING_FAILURE = Guard(
     "binding_hard",
-    "A hard binding indicator fails; the project cannot be closed out.",
+    _l("A hard binding indicator fails; the project cannot be closed out."),
     _no_hard_binding_failure,
 )
 DEADLINE_PASSED = Guard(
     "deadline",
-    "No acceptance application or rectification is past its due date.",
+    _l("No acceptance application or rectification is past its due date."),
     _deadline_passed,
 )
 
@@ -269,14 +279,26 @@ def _machine(project: Project) -> tuple[_Adapter, Machine]:
 
 def failed_checks(transition: Transition, ctx: Context) -> list[dict]:
     """Every guard of the transition that refuses, each named."""
-    return [{"check": g.check, "message": g.message} for g in transition.guards if not g.test(ctx)]
+    failures = []
+    for guard in transition.guards:
+        if guard.test(ctx):
+            continue
+        failure = {"check": guard.check, "message": str(guard.message)}
+        if guard.explain is not None:
+            failure["problems"] = guard.explain(ctx)
+        failures.append(failure)
+    return failures
 
 
 def fire(trigger: str, ctx: Context) -> None:
     """Run one transition on ctx.project, or raise naming why not. Does not commit."""
     transition = BY_TRIGGER[trigger]
     if ctx.project.state not in transition.sources:
-        raise InvalidTransition(f"'{trigger}' is not possible from state '{ctx.project.state.value}'.")
+        raise InvalidTransition(
+            gettext(
+                "'%(trigger)s' is not possible from state '%(state)s'.", trigger=trigger, state=ctx.project.state.value
+            )
+        )
     failures = failed_checks(transition, ctx)
     if failures:
         raise GuardFailed(failures)
@@ -289,7 +311,7 @@ def fire(trigger: str, ctx: Context) -> None:
         # A guard changed its answer between the check and the machine's own run (or no
         # destination matched): refuse rather than guess.
         raise GuardFailed(
-            failed_checks(transition, ctx) or [{"check": "destination", "message": "No destination applies."}]
+            failed_checks(transition, ctx) or [{"check": "destination", "message": gettext("No destination applies.")}]
         )
 
 

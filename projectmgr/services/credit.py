@@ -2,10 +2,11 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import CreditRecord, DueItem, Organization, Project, User
+from ..models import CreditRecord, DueItem, DueKind, Organization, Project, User
 from ..rules.deadlines import add_months
 from ..rules.settings import RuleSettings
 from .due_items import EXPIRING_KINDS, open_at
@@ -45,8 +46,15 @@ def credit_problems(organization_id: int, person_id: int, as_of: date, settings:
         problems.append(
             {
                 "check": "credit",
-                "message": f"{who}: failed conclusion of project {code} recorded on {record.recorded_on} "
-                f"(credit record {record.id}); new projects are refused for {settings.credit_ban_years} years.",
+                "message": _(
+                    "%(who)s: failed conclusion of project %(code)s recorded on %(on)s (credit record %(id)s); "
+                    "new projects are refused for %(years)s years.",
+                    who=who,
+                    code=code,
+                    on=record.recorded_on,
+                    id=record.id,
+                    years=settings.credit_ban_years,
+                ),
                 "credit_record_id": record.id,
             }
         )
@@ -65,7 +73,11 @@ def credit_problems(organization_id: int, person_id: int, as_of: date, settings:
         problems.append(
             {
                 "check": "credit",
-                "message": f"Project {code} has an overdue {kind.value.replace('_', ' ')} (due {due_date}).",
+                "message": (
+                    _("Project %(code)s has an overdue acceptance application (due %(due)s).", code=code, due=due_date)
+                    if kind == DueKind.acceptance_application
+                    else _("Project %(code)s has an overdue rectification (due %(due)s).", code=code, due=due_date)
+                ),
             }
         )
     return problems

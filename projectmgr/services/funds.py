@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import Conflict, Forbidden, ValidationFailed
@@ -35,17 +36,17 @@ CLOSED = FINAL_STATES
 
 def _open_for_records(project: Project) -> None:
     if project.state in CLOSED:
-        raise Conflict(f"The project is {project.state.value}; its records are closed.")
+        raise Conflict(_("The project is %(state)s; its records are closed.", state=project.state.value))
 
 
 def _owner_only(user: User, project: Project) -> None:
     if not is_project_owner(user, project):
-        raise Forbidden("Only the project's owner records this.")
+        raise Forbidden(_("Only the project's owner records this."))
 
 
 def record_disbursement(user: User, project: Project, on: date, amount: Decimal) -> Disbursement:
     if not user.is_staff:
-        raise Forbidden("Only bureau staff record disbursements.")
+        raise Forbidden(_("Only bureau staff record disbursements."))
     _open_for_records(project)
     row = Disbursement(project_id=project.id, date=on, amount=amount, recorded_by_id=user.id)
     db.session.add(row)
@@ -100,14 +101,18 @@ def submit_report(
     values = []
     for n, (key, value) in enumerate(achieved):
         if key not in indicators:
-            errors.append({"field": f"indicators[{n}].key", "message": f"The project has no indicator '{key}'."})
+            errors.append(
+                {"field": f"indicators[{n}].key", "message": _("The project has no indicator '%(key)s'.", key=key)}
+            )
         elif key in seen:
-            errors.append({"field": f"indicators[{n}].key", "message": f"Indicator '{key}' appears twice."})
+            errors.append(
+                {"field": f"indicators[{n}].key", "message": _("Indicator '%(key)s' appears twice.", key=key)}
+            )
         else:
             values.append(IndicatorValue(indicator_id=indicators[key].id, achieved=value))
         seen.add(key)
     if kind == ReportKind.survey and separate_account is not None:
-        errors.append({"field": "separate_account", "message": "Only an acceptance report declares it."})
+        errors.append({"field": "separate_account", "message": _("Only an acceptance report declares it.")})
     if kind == ReportKind.acceptance and separate_account is None:
         separate_account = False
     if errors:
@@ -135,26 +140,33 @@ def request_extension(
 ) -> ExtensionRequest:
     _owner_only(user, project)
     if project.state not in EXTENDABLE:
-        raise Conflict(f"An extension cannot be requested in state '{project.state.value}'.")
+        raise Conflict(_("An extension cannot be requested in state '%(state)s'.", state=project.state.value))
     if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.project_id == project.id)):
-        raise Conflict("An extension has been requested already; a project is extended at most once.")
+        raise Conflict(_("An extension has been requested already; a project is extended at most once."))
     errors = []
     if as_of > project.end_date:
         errors.append(
-            {"field": "new_end_date", "message": f"Requests are made before the end date ({project.end_date})."}
+            {
+                "field": "new_end_date",
+                "message": _("Requests are made before the end date (%(end)s).", end=project.end_date),
+            }
         )
     if new_end_date <= project.end_date:
-        errors.append({"field": "new_end_date", "message": "The new end date must be after the current end date."})
+        errors.append({"field": "new_end_date", "message": _("The new end date must be after the current end date.")})
     limit = max_extension_end(project.original_end_date, settings)
     if new_end_date > limit:
         errors.append(
             {
                 "field": "new_end_date",
-                "message": f"At most {settings.extension_max_months} months: no later than {limit}.",
+                "message": _(
+                    "At most %(months)s months: no later than %(limit)s.",
+                    months=settings.extension_max_months,
+                    limit=limit,
+                ),
             }
         )
     if not reason.strip():
-        errors.append({"field": "reason", "message": "Required."})
+        errors.append({"field": "reason", "message": _("Required.")})
     if errors:
         raise ValidationFailed(errors)
     row = ExtensionRequest(
@@ -167,10 +179,10 @@ def request_extension(
 
 def decide_extension(user: User, project: Project, approve: bool, settings: RuleSettings) -> ExtensionRequest:
     if not user.is_staff:
-        raise Forbidden("Only bureau staff decide extension requests.")
+        raise Forbidden(_("Only bureau staff decide extension requests."))
     row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
     if row is None or row.status != ExtensionStatus.pending:
-        raise Conflict("There is no pending extension request.")
+        raise Conflict(_("There is no pending extension request."))
     row.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
     row.decided_by_id = user.id
     row.decided_at = utcnow()

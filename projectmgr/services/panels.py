@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
@@ -95,7 +96,11 @@ def problems_of(
         problems.append(
             {
                 "check": "panel_size",
-                "message": f"The panel has {size} members; it needs at least {plan.panel_min_size} and an odd number.",
+                "message": _(
+                    "The panel has %(size)s members; it needs at least %(min)s and an odd number.",
+                    size=size,
+                    min=plan.panel_min_size,
+                ),
             }
         )
     finance = sum(1 for e in experts if e.expert is not None and e.expert.finance)
@@ -103,7 +108,11 @@ def problems_of(
         problems.append(
             {
                 "check": "panel_finance",
-                "message": f"The panel has {finance} finance experts; it needs at least {plan.panel_min_finance}.",
+                "message": _(
+                    "The panel has %(finance)s finance experts; it needs at least %(min)s.",
+                    finance=finance,
+                    min=plan.panel_min_finance,
+                ),
             }
         )
     for e in experts:
@@ -111,8 +120,11 @@ def problems_of(
             problems.append(
                 {
                     "check": "conflict",
-                    "message": f"{e.display_name} ({e.username}) is from or has a declared conflict with the "
-                    "undertaking organization.",
+                    "message": _(
+                        "%(name)s (%(username)s) is from or has a declared conflict with the undertaking organization.",
+                        name=e.display_name,
+                        username=e.username,
+                    ),
                     "expert_id": e.id,
                 }
             )
@@ -122,8 +134,14 @@ def problems_of(
             problems.append(
                 {
                     "check": "workload",
-                    "message": f"{e.display_name} ({e.username}) already sits on {load[e.id]} panels in {year}; "
-                    f"the limit is {settings.expert_max_panels_per_year}.",
+                    "message": _(
+                        "%(name)s (%(username)s) already sits on %(n)s panels in %(year)s; the limit is %(limit)s.",
+                        name=e.display_name,
+                        username=e.username,
+                        n=load[e.id],
+                        year=year,
+                        limit=settings.expert_max_panels_per_year,
+                    ),
                     "expert_id": e.id,
                 }
             )
@@ -133,7 +151,7 @@ def problems_of(
 def panel_problems(project: Project, settings: RuleSettings) -> list[dict]:
     panel = panel_for_round(project)
     if panel is None:
-        return [{"check": "panel", "message": "No panel has been put together yet."}]
+        return [{"check": "panel", "message": _("No panel has been put together yet.")}]
     experts = [m.expert for m in active_members(panel)]
     return problems_of(project, experts, panel.year, settings, panel.id)
 
@@ -143,9 +161,11 @@ def _load_experts(expert_ids: list[int]) -> list[User]:
     found = {e.id for e in experts}
     missing = [i for i in expert_ids if i not in found]
     if missing:
-        raise ValidationFailed.one("expert_ids", f"No expert reviewer with id {', '.join(map(str, missing))}.")
+        raise ValidationFailed.one(
+            "expert_ids", _("No expert reviewer with id %(ids)s.", ids=", ".join(map(str, missing)))
+        )
     if len(set(expert_ids)) != len(expert_ids):
-        raise ValidationFailed.one("expert_ids", "An expert is listed twice.")
+        raise ValidationFailed.one("expert_ids", _("An expert is listed twice."))
     by_id = {e.id: e for e in experts}
     return [by_id[i] for i in expert_ids]
 
@@ -205,13 +225,16 @@ def set_panel(
     """Choose or draw the panel for this acceptance round. Before form_panel it replaces the draft;
     during the review it replaces members who declared a conflict, keeping those who did not."""
     if not actor.is_staff:
-        raise Forbidden("Only bureau staff form panels.")
+        raise Forbidden(_("Only bureau staff form panels."))
     if project.state not in PANEL_STATES:
         raise Conflict(
-            f"A panel is formed while the project is applying for acceptance, not in '{project.state.value}'."
+            _(
+                "A panel is formed while the project is applying for acceptance, not in '%(state)s'.",
+                state=project.state.value,
+            )
         )
     if (expert_ids is None) == (draw_spec is None):
-        raise ValidationFailed.one("expert_ids", "Give either expert_ids or draw.")
+        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_for_round(project)
     reviewing = project.state == State.under_review
     kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
@@ -222,14 +245,14 @@ def set_panel(
         if reviewing:
             dropped = [e for e in kept if e.id not in set(expert_ids)]
             if dropped:
-                raise Conflict("During the review only members who declared a conflict can be replaced.")
+                raise Conflict(_("During the review only members who declared a conflict can be replaced."))
     else:
         size = draw_spec.get("size") or project.plan.panel_min_size
         seed = draw_spec.get("seed") or secrets.token_hex(8)
         experts = draw(project, size, draw_spec.get("fields"), seed, year, settings, keep=kept)
     problems = problems_of(project, experts, year, settings, panel.id if panel else None)
     if problems:
-        raise GuardFailed(problems, "The panel breaks the panel rules.")
+        raise GuardFailed(problems, _("The panel breaks the panel rules."))
     if panel is None:
         panel = Panel(project_id=project.id, round=round_of(project), year=year)
         db.session.add(panel)
@@ -275,7 +298,7 @@ def member_of(expert: User, project: Project) -> PanelMember:
     if panel is not None:
         member = next((m for m in panel.members if m.expert_id == expert.id), None)
     if member is None:
-        raise Forbidden("You are not on this project's current panel.")
+        raise Forbidden(_("You are not on this project's current panel."))
     return member
 
 
@@ -284,9 +307,9 @@ def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember
     member = member_of(expert, project)
     panel = member.panel
     if panel.concluded:
-        raise Conflict("The acceptance is concluded.")
+        raise Conflict(_("The acceptance is concluded."))
     if member.conflict_declared_at is not None:
-        raise Conflict("You have declared a conflict already.")
+        raise Conflict(_("You have declared a conflict already."))
     if member.score is not None:
         db.session.delete(member.score)
         member.score = None
@@ -308,13 +331,13 @@ def submit_score(
 ) -> Score:
     member = member_of(expert, project)
     if member.conflict_declared_at is not None:
-        raise Forbidden("You declared a conflict on this panel.")
+        raise Forbidden(_("You declared a conflict on this panel."))
     if member.panel.concluded or project.state != State.under_review:
-        raise Conflict("Scores are frozen: the panel is not scoring (concluded or not yet formed).")
+        raise Conflict(_("Scores are frozen: the panel is not scoring (concluded or not yet formed)."))
     parsed, errors = validate_scores(scoresheet(project), scores)
     details = [{"field": f, "message": m} for f, m in errors]
     if recommendation not in {r.value for r in Recommendation}:
-        details.append({"field": "recommendation", "message": "One of pass, rectify, fail."})
+        details.append({"field": "recommendation", "message": _("One of pass, rectify, fail.")})
     if details:
         raise ValidationFailed(details)
     score = member.score or Score(member=member)
@@ -364,7 +387,7 @@ def scores_view(user: User, project: Project) -> dict:
     conclusion; the owner sees the aggregate and anonymised comments after it."""
     panel = panel_for_round(project) or current_panel(project.id)
     if panel is None:
-        raise NotFound("This project has no panel.")
+        raise NotFound(_("This project has no panel."))
     members = active_members(panel)
     concluded = panel.concluded
 
@@ -394,13 +417,14 @@ def scores_view(user: User, project: Project) -> dict:
         member = member_of(user, project)
         result["members"] = [sheet(member)]
         if concluded:
-            result["comments"] = [m.score.comment for m in scored if m.score.comment]
+            result["comments"] = sorted(m.score.comment for m in scored if m.score.comment)
         return result
-    # The owner: nothing before the conclusion; afterwards the aggregate and comments, no names.
+    # The owner: nothing before the conclusion; afterwards the aggregate and comments, without names
+    # and sorted, so that their order does not tell which member wrote which.
     if not concluded:
         result.update(aggregate=None, grade=None, comments=[])
         return result
-    result["comments"] = [m.score.comment for m in scored if m.score.comment]
+    result["comments"] = sorted(m.score.comment for m in scored if m.score.comment)
     return result
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -70,62 +71,78 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
 
     plan = db.session.get(Plan, data.plan_id)
     if plan is None:
-        err("plan_id", "No such plan.")
+        err("plan_id", _("No such plan."))
     if db.session.get(Organization, data.organization_id) is None:
-        err("organization_id", "No such organization.")
+        err("organization_id", _("No such organization."))
     owner = db.session.get(User, data.owner_id)
     if owner is None or owner.role != Role.owner:
-        err("owner_id", "No such project owner.")
+        err("owner_id", _("No such project owner."))
     elif owner.organization_id != data.organization_id:
-        err("owner_id", "The owner does not belong to the undertaking organization.")
+        err("owner_id", _("The owner does not belong to the undertaking organization."))
     if data.responsible_staff_id is not None:
         staff = db.session.get(User, data.responsible_staff_id)
         if staff is None or not staff.is_staff:
-            err("responsible_staff_id", "No such bureau staff member.")
+            err("responsible_staff_id", _("No such bureau staff member."))
     if data.end_date < data.start_date:
-        err("end_date", "The end date is before the start date.")
+        err("end_date", _("The end date is before the start date."))
 
     seen: set[Category] = set()
     for i, line in enumerate(data.budget):
         if line.category in seen:
-            err(f"budget[{i}].category", f"Category {line.category.value} appears twice.")
+            err(f"budget[{i}].category", _("Category %(category)s appears twice.", category=line.category.value))
         seen.add(line.category)
     special = sum((line.special for line in data.budget), Decimal("0"))
     self_raised = sum((line.self_raised for line in data.budget), Decimal("0"))
     if special != data.special_funds:
-        err("budget", f"Special budget lines sum to {special:.2f}, not the special grant {data.special_funds:.2f}.")
+        err(
+            "budget",
+            _(
+                "Special budget lines sum to %(sum)s, not the special grant %(grant)s.",
+                sum=format(special, ".2f"),
+                grant=format(data.special_funds, ".2f"),
+            ),
+        )
     if self_raised != data.self_raised_committed:
         err(
             "budget",
-            f"Self-raised budget lines sum to {self_raised:.2f}, not the commitment {data.self_raised_committed:.2f}.",
+            _(
+                "Self-raised budget lines sum to %(sum)s, not the commitment %(commitment)s.",
+                sum=format(self_raised, ".2f"),
+                commitment=format(data.self_raised_committed, ".2f"),
+            ),
         )
     if plan is not None:
         required = plan.min_self_raised_ratio * data.special_funds
         if data.self_raised_committed < required:
             err(
                 "self_raised_committed",
-                f"The plan requires self-raised funds of at least {plan.min_self_raised_ratio} × the special "
-                f"grant ({required:.2f}); {data.self_raised_committed:.2f} committed.",
+                _(
+                    "The plan requires self-raised funds of at least %(ratio)s × the special grant (%(required)s); "
+                    "%(committed)s committed.",
+                    ratio=plan.min_self_raised_ratio,
+                    required=format(required, ".2f"),
+                    committed=format(data.self_raised_committed, ".2f"),
+                ),
             )
     keys: set[str] = set()
     for i, ind in enumerate(data.indicators):
         if ind.key in keys:
-            err(f"indicators[{i}].key", f"Indicator {ind.key} appears twice.")
+            err(f"indicators[{i}].key", _("Indicator %(key)s appears twice.", key=ind.key))
         keys.add(ind.key)
     return errors, plan
 
 
 def register_project(actor: User, data: ProjectInput, settings: RuleSettings, as_of: date) -> Project:
     if not actor.is_staff:
-        raise Forbidden("Only bureau staff register projects.")
-    errors, _ = _registration_errors(data)
+        raise Forbidden(_("Only bureau staff register projects."))
+    errors, _plan = _registration_errors(data)
     if errors:
         raise ValidationFailed(errors)
     if db.session.scalar(select(Project.id).where(Project.code == data.code)):
-        raise Conflict(f"A project with code {data.code} exists already.")
+        raise Conflict(_("A project with code %(code)s exists already.", code=data.code))
     refusals = credit_problems(data.organization_id, data.owner_id, as_of, settings)
     if refusals:
-        raise GuardFailed(refusals, "Registration is refused by the research-integrity rules.")
+        raise GuardFailed(refusals, _("Registration is refused by the research-integrity rules."))
     project = Project(
         code=data.code,
         title=data.title,

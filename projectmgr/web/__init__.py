@@ -1,0 +1,87 @@
+"""The HTML pages: the same services as the API, one commit per request, errors beside the fields."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import DomainError, Forbidden, NotFound
+from ..extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def readers_required(view):
+    """Staff, leaders and admins: dashboards and the radar."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.can_read_all:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def apply(form, action) -> bool:
+    """Run a service call for a submitted form and commit; on a domain error roll back, put each
+    field's message beside the field (or flash it) and return False. Nothing is saved on any error."""
+    try:
+        action()
+        db.session.commit()
+        return True
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except Forbidden:
+        db.session.rollback()
+        abort(403)
+    except DomainError as exc:
+        db.session.rollback()
+        show_error(exc, form)
+        return False
+
+
+def show_error(exc: DomainError, form=None) -> None:
+    if not exc.details:
+        flash(exc.message, "error")
+        return
+    for detail in exc.details:
+        name = (detail.get("field") or "").split(".")[0].split("[")[0]
+        field = getattr(form, name, None) if form is not None and name else None
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(detail["message"])
+        else:
+            flash(detail["message"], "error")
+    if form is None or not any(
+        getattr(form, (d.get("field") or "").split(".")[0].split("[")[0], None) for d in exc.details
+    ):
+        flash(exc.message, "error")
+
+
+def saved() -> None:
+    flash(_("Saved."), "success")
+
+
+def next_url(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    # Only local paths: never redirect to another site.
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+from . import auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)

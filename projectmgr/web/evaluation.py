@@ -1,0 +1,174 @@
+"""The annual evaluation's pages (年终考评): run the year, confirm or change each grade, the report;
+and the project import (Excel) with its template."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import func, select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..models import Flag, Level, State
+from ..services import evaluation as service
+from ..services import excel, settings
+from ..services.projects import ProjectFilters
+from . import bp, labels, readers_required, show_error, staff_required
+from .charts import grade_distribution
+from .pages import PER_PAGE, _enum_arg, _page
+
+
+class ConfirmForm(FlaskForm):
+    grade = SelectField(_l("Grade"), choices=[], validate_choice=False)
+    reason = TextAreaField(
+        _l("Reason (required when the grade differs from the proposal)"), validators=[Optional(), Length(max=5000)]
+    )
+
+
+class RunForm(FlaskForm):
+    pass
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l(".xlsx file"))
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else date.today().year
+
+
+@bp.route("/evaluation")
+@readers_required
+def evaluation():
+    year = _year()
+    query = service.evaluations_query(year)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = _page()
+    rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+    report = service.year_report(year)
+    form = ConfirmForm()
+    form.grade.choices = [(k, str(v)) for k, v in labels.GRADES.items()]
+    return render_template(
+        "web/evaluation.html",
+        year=year,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        report=report,
+        chart=grade_distribution(report.by_grade),
+        run_form=RunForm(),
+        form=form,
+        args={"year": year},
+    )
+
+
+@bp.route("/evaluation/run", methods=["POST"])
+@staff_required
+def evaluation_run():
+    year = _year()
+    if RunForm().validate_on_submit():
+        try:
+            evaluations = service.run_evaluation(current_user, year, date.today(), settings())
+            db.session.commit()
+            flash(_("%(n)s projects evaluated for %(y)s.", n=len(evaluations), y=year), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(exc)
+    return redirect(url_for("web.evaluation", year=year))
+
+
+@bp.route("/evaluation/<int:evaluation_id>", methods=["GET", "POST"])
+@readers_required
+def evaluation_detail(evaluation_id: int):
+    try:
+        ev = service.find_evaluation(evaluation_id)
+    except NotFound:
+        abort(404)
+    form = ConfirmForm()
+    form.grade.choices = [(k, str(v)) for k, v in labels.GRADES.items()]
+    if request.method == "GET":
+        form.grade.data = (ev.grade or ev.proposed_grade).value
+    if request.method == "POST":
+        if not current_user.is_staff:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                service.confirm(current_user, ev, form.grade.data, form.reason.data, date.today(), settings())
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                show_error(exc, form)
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("web.evaluation", year=ev.year))
+    return render_template("web/evaluation_detail.html", ev=ev, form=form)
+
+
+@bp.route("/evaluation/export.xlsx")
+@readers_required
+def evaluation_export():
+    year = _year()
+    stream = excel.export_evaluation(year, excel.current_lang())
+    return excel.xlsx_response(stream, f"evaluation-{year}.xlsx")
+
+
+@bp.route("/projects/export.xlsx")
+@readers_required
+def projects_export():
+    filters = ProjectFilters(
+        state=_enum_arg("state", State),
+        level=_enum_arg("level", Level),
+        flag=_enum_arg("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
+    stream = excel.export_projects(current_user, filters, excel.current_lang())
+    return excel.xlsx_response(stream, "projects.xlsx")
+
+
+@bp.route("/overdue/export.xlsx")
+@readers_required
+def overdue_export():
+    flag = _enum_arg("flag", Flag)
+    stream = excel.export_overdue(
+        current_user,
+        date.today(),
+        excel.current_lang(),
+        level=_enum_arg("level", Level),
+        kind=None,
+        flag=flag.value if flag else None,
+    )
+    return excel.xlsx_response(stream, "overdue.xlsx")
+
+
+@bp.route("/projects/import", methods=["GET", "POST"])
+@staff_required
+def projects_import():
+    form = ImportForm()
+    if request.method == "POST":
+        if not form.validate_on_submit() or not form.file.data:
+            flash(_("Choose an .xlsx file."), "error")
+        else:
+            try:
+                result = excel.import_projects(current_user, form.file.data.stream, settings(), date.today())
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                return render_template("web/import_errors.html", error=exc, back=url_for("web.projects_import")), 422
+            flash(_("%(n)s projects imported.", n=len(result.created)), "success")
+            return redirect(url_for("web.projects"))
+    return render_template("web/projects_import.html", form=form)
+
+
+@bp.route("/projects/import/template.xlsx")
+@staff_required
+def projects_import_template():
+    stream = excel.template(excel.current_lang())
+    return excel.xlsx_response(stream, "projects-template.xlsx")

@@ -1,0 +1,120 @@
+"""The bureau's words (GLOSSARY.md) for every key the pages show; translated by Flask-Babel."""
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
+
+STATES = {
+    "approved": _l("Approved"),
+    "in_progress": _l("In progress"),
+    "mid_year_survey": _l("Mid-year survey"),
+    "survey_submitted": _l("Survey report submitted"),
+    "acceptance_applied": _l("Applied for acceptance"),
+    "under_review": _l("Under expert review"),
+    "rectifying": _l("Rectifying"),
+    "accepted": _l("Accepted"),
+    "closed_out": _l("Closed out"),
+    "failed": _l("Failed acceptance"),
+    "evaluated": _l("Evaluated"),
+    "terminated": _l("Terminated"),
+}
+
+TRIGGERS = {
+    "start": _l("Start"),
+    "open_survey": _l("Open mid-year survey"),
+    "submit_survey": _l("Submit survey report"),
+    "return_survey": _l("Return for revision"),
+    "accept_survey": _l("Accept survey"),
+    "apply_acceptance": _l("Apply for acceptance"),
+    "form_panel": _l("Form expert panel"),
+    "conclude": _l("Conclude acceptance"),
+    "close_out": _l("Close out"),
+    "record_conclusion": _l("Record higher authority's conclusion"),
+    "reapply": _l("Reapply after rectification"),
+    "evaluate": _l("Annual evaluation"),
+    "terminate": _l("Terminate"),
+    "expire": _l("Expired (deemed failed)"),
+}
+
+LEVELS = {"national": _l("National"), "provincial": _l("Provincial"), "municipal": _l("Municipal")}
+
+FLAGS = {"major": _l("Major"), "problematic": _l("Problematic"), "seasonal": _l("Seasonal")}
+
+ROLES = {
+    "owner": _l("Project owner"),
+    "expert": _l("Expert reviewer"),
+    "staff": _l("Bureau staff"),
+    "admin": _l("Administrator"),
+    "leader": _l("Bureau leader"),
+}
+
+CATEGORIES = {
+    "equipment": _l("Equipment"),
+    "materials": _l("Materials"),
+    "testing": _l("Testing, assay and processing"),
+    "fuel_power": _l("Fuel and power"),
+    "travel_meeting": _l("Travel, meetings and international exchange"),
+    "publication_ip": _l("Publication, literature, dissemination and IP"),
+    "labor": _l("Labour"),
+    "expert_consulting": _l("Expert consulting"),
+    "other": _lp("budget category", "Other"),
+    "indirect": _l("Indirect costs"),
+}
+
+SOURCES = {"special": _l("Special funds"), "self_raised": _l("Self-raised funds")}
+
+DUE_KINDS = {
+    "survey_report": _l("Survey report"),
+    "acceptance_application": _l("Acceptance application"),
+    "rectification": _l("Rectification"),
+    "expert_scores": _l("Expert scores"),
+    "annual_evaluation": _l("Annual evaluation"),
+}
+
+GRADES = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Pass"), "fail": _l("Fail")}
+
+# An expert's recommendation is worded apart from the grade of the same English word (通过 / 合格).
+RECOMMENDATIONS = {
+    "pass": _lp("recommendation", "Pass"),
+    "rectify": _lp("recommendation", "Rectify"),
+    "fail": _lp("recommendation", "Fail"),
+}
+
+BINDING = {
+    "special_within_budget": _l("Special funds within budget"),
+    "special_only_budgeted": _l("Special funds only in budgeted categories"),
+    "self_raised_in_place": _l("Self-raised funds in place"),
+    "separate_account": _l("Separate accounting"),
+    "integrity": _l("Truthful materials"),
+}
+
+SEVERITY = {"hard": _l("hard"), "remediable": _l("remediable")}
+
+ORG_KINDS = {
+    "enterprise": _l("Enterprise"),
+    "university": _l("University"),
+    "institute": _l("Research institute"),
+    "government": _l("Government"),
+    "other": _l("Other"),
+}
+
+ALL = {
+    "state": STATES,
+    "trigger": TRIGGERS,
+    "level": LEVELS,
+    "flag": FLAGS,
+    "role": ROLES,
+    "category": CATEGORIES,
+    "source": SOURCES,
+    "due": DUE_KINDS,
+    "grade": GRADES,
+    "recommendation": RECOMMENDATIONS,
+    "binding": BINDING,
+    "severity": SEVERITY,
+    "org_kind": ORG_KINDS,
+}
+
+
+def label(kind: str, key) -> str:
+    """A translated label for a domain key; the key itself where none is defined."""
+    value = getattr(key, "value", key)
+    return str(ALL[kind].get(value, value))

@@ -1,0 +1,219 @@
+"""The target ledger's pages (目标台账): the year's tree with progress and status, a target with its
+entries (progress by hand with an evidence file), exports and imports."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..models import User
+from ..services import excel, settings
+from ..services import ledger as service
+from . import bp, readers_required, show_error, staff_required
+from .charts import STATUS_LABELS, ledger_progress
+from .forms import DecimalTextField
+
+
+class TargetForm(FlaskForm):
+    title = StringField(_lp("ledger", "Target"), validators=[DataRequired(), Length(max=300)])
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)])
+    target_value = DecimalTextField(_l("Target value"), positive=True)
+    parent_id = SelectField(_l("Part of"), choices=[], validate_choice=False)
+    responsible_id = SelectField(_l("Responsible officer"), choices=[], validate_choice=False)
+    metric = SelectField(_l("Progress"), choices=[], validate_choice=False)
+    cumulative = BooleanField(_l("Cumulative (a count growing through the year)"), default=True)
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+
+
+class ProgressForm(FlaskForm):
+    value = DecimalTextField(_l("Value reached so far"))
+    recorded_on = DateField(_l("As of"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    file = FileField(_l("Evidence (PDF, image or Office document)"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l(".xlsx file"))
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    years = service.years()
+    today = date.today().year
+    return today if today in years or not years else years[0]
+
+
+def _fill(form: TargetForm, year: int, target=None) -> None:
+    staff = db.session.scalars(select(User).where(User.role.in_(("staff", "admin"))).order_by(User.id)).all()
+    form.responsible_id.choices = [("", "—")] + [(str(u.id), u.display_name) for u in staff]
+    views = service.flatten(service.ledger(year, date.today(), settings()))
+    form.parent_id.choices = [("", _("— (a top-level target)"))] + [
+        (str(v.target.id), "　" * v.depth + v.target.title) for v in views if target is None or v.target.id != target.id
+    ]
+    form.metric.choices = [("", _("Entered by hand"))] + [
+        (k, _("Computed: %(m)s", m=m.label)) for k, m in service.METRICS.items()
+    ]
+
+
+def _int(value):
+    return int(value) if value not in (None, "") else None
+
+
+@bp.route("/ledger")
+@readers_required
+def ledger():
+    year = _year()
+    views = service.ledger(year, date.today(), settings())
+    flat = service.flatten(views)
+    counts = {s: sum(1 for v in flat if v.status == s) for s in STATUS_LABELS}
+    return render_template(
+        "web/ledger.html",
+        year=year,
+        years=sorted(set(service.years()) | {date.today().year}, reverse=True),
+        rows=flat,
+        counts=counts,
+        status_labels=STATUS_LABELS,
+        metrics=service.METRICS,
+        chart=ledger_progress(flat),
+        upload=UploadForm(),
+        today=date.today(),
+    )
+
+
+@bp.route("/ledger/targets/new", methods=["GET", "POST"])
+@staff_required
+def ledger_new_target():
+    year = _year()
+    form = TargetForm()
+    _fill(form, year)
+    if request.method == "GET" and request.args.get("parent"):
+        form.parent_id.data = request.args["parent"]
+    if form.validate_on_submit():
+        data = service.TargetInput(
+            year=year,
+            title=form.title.data,
+            unit=form.unit.data,
+            target_value=form.target_value.data,
+            parent_id=_int(form.parent_id.data),
+            responsible_id=_int(form.responsible_id.data),
+            metric=form.metric.data or None,
+            cumulative=form.cumulative.data,
+            note=form.note.data or None,
+        )
+        try:
+            target = service.create_target(current_user, data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(exc, form)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("web.ledger_target", target_id=target.id))
+    return render_template("web/ledger_target_form.html", form=form, year=year)
+
+
+@bp.route("/ledger/targets/<int:target_id>", methods=["GET", "POST"])
+@readers_required
+def ledger_target(target_id: int):
+    try:
+        target = service.find_target(target_id)
+    except NotFound:
+        abort(404)
+    form = ProgressForm()
+    if request.method == "GET":
+        form.recorded_on.data = min(date.today(), date(target.year, 12, 31))
+    if request.method == "POST":
+        if not current_user.is_staff:
+            abort(403)
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                service.add_progress(
+                    current_user,
+                    target,
+                    form.value.data,
+                    form.note.data or "",
+                    form.recorded_on.data,
+                    filename=upload.filename if upload else None,
+                    stream=upload.stream if upload else None,
+                )
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                show_error(exc, form)
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("web.ledger_target", target_id=target.id))
+    view = next(
+        v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id
+    )
+    return render_template(
+        "web/ledger_target.html",
+        v=view,
+        t=target,
+        form=form,
+        status_labels=STATUS_LABELS,
+        metric=service.METRICS.get(target.metric) if target.metric else None,
+        entries=list(reversed(target.entries)),
+    )
+
+
+@bp.route("/ledger/evidence/<int:entry_id>")
+@readers_required
+def ledger_evidence(entry_id: int):
+    try:
+        entry = service.find_entry(entry_id)
+    except NotFound:
+        abort(404)
+    return send_file(
+        service.evidence_dir() / entry.evidence_stored_name,
+        mimetype=entry.evidence_content_type,
+        as_attachment=True,
+        download_name=entry.evidence_filename,
+    )
+
+
+@bp.route("/ledger/export.xlsx")
+@readers_required
+def ledger_export():
+    year = _year()
+    stream = excel.export_ledger(year, date.today(), settings(), excel.current_lang())
+    return excel.xlsx_response(stream, f"ledger-{year}.xlsx")
+
+
+@bp.route("/ledger/import", methods=["POST"])
+@staff_required
+def ledger_import():
+    form = UploadForm()
+    year = _year()
+    if not form.validate_on_submit() or not form.file.data:
+        flash(_("Choose an .xlsx file."), "error")
+        return redirect(url_for("web.ledger", year=year))
+    try:
+        result = excel.import_ledger(current_user, form.file.data.stream, date.today(), settings())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("web/import_errors.html", error=exc, back=url_for("web.ledger", year=year)), 422
+    flash(
+        _(
+            "Ledger imported: %(u)s updated, %(c)s added, %(e)s progress entries.",
+            u=result["updated"],
+            c=result["created"],
+            e=result["progress_entries"],
+        ),
+        "success",
+    )
+    return redirect(url_for("web.ledger", year=year))

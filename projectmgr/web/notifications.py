@@ -1,0 +1,89 @@
+"""The notification centre (reminders, escalations, digests), the email-reminder switch, the unread
+count in the header and the sent-message log on the project page."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Project
+from ..services import reminders
+from . import bp, next_url
+from .forms import EmptyForm
+
+PER_PAGE = 50
+
+
+@bp.app_context_processor
+def _unread_notifications():
+    """One COUNT per page, and only when the header shows it (signed-in users)."""
+    if not current_user or not current_user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": reminders.unread_count(current_user)}
+
+
+@bp.app_template_global()
+def notification_text(notification) -> tuple[str, str]:
+    """(subject, body) in the reader's language."""
+    language = str(get_locale() or "zh")
+    return reminders.subject(notification, language), reminders.body(notification, language)
+
+
+@bp.app_template_global()
+def project_messages(project: Project):
+    """The messages sent about a project: staff only (None hides the section)."""
+    if not current_user.is_staff:
+        return None
+    return reminders.project_messages(project)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    unread_only = request.args.get("unread") == "1"
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    rows = db.paginate(
+        reminders.notifications_of(current_user, unread_only), page=page, per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "web/notifications.html", rows=rows, unread_only=unread_only, form=EmptyForm(), user=current_user
+    )
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read_notification(notification_id: int):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            reminders.mark_read(current_user, notification_id)
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        db.session.commit()
+    return redirect(next_url(url_for("web.notifications")))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all_notifications():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        reminders.mark_all_read(current_user)
+        db.session.commit()
+    return redirect(next_url(url_for("web.notifications")))
+
+
+@bp.route("/settings/email-reminders", methods=["POST"])
+@login_required
+def email_reminders():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        enabled = request.form.get("enabled") == "1"
+        reminders.set_email_reminders(current_user, enabled)
+        db.session.commit()
+        flash(_("Email reminders are on.") if enabled else _("Email reminders are off."), "success")
+    return redirect(next_url(url_for("web.notifications")))

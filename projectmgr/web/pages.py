@@ -1,0 +1,245 @@
+"""Project pages shared by every role: the list, the project page, transitions, funds, reports."""
+
+from datetime import date
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..api.projects import project_detail
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
+from ..services import funds, settings
+from ..services.projects import ProjectFilters, find_project, project_query
+from ..services.transitions import transition
+from . import apply, bp, saved
+from .diagram import lifecycle_svg
+from .forms import (
+    DisbursementForm,
+    EmptyForm,
+    ExpenditureForm,
+    ExtensionForm,
+    SelfRaisedForm,
+    TransitionForm,
+)
+
+PER_PAGE = 25
+
+
+def _enum_arg(name: str, enum):
+    raw = request.args.get(name) or None
+    try:
+        return enum(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def load_project(project_id: int) -> Project:
+    try:
+        return find_project(current_user, project_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/projects")
+@login_required
+def projects():
+    filters = ProjectFilters(
+        state=_enum_arg("state", State),
+        level=_enum_arg("level", Level),
+        flag=_enum_arg("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
+    query = project_query(current_user, filters)
+    total = db.session.scalar(query.with_only_columns(func.count(Project.id)).order_by(None))
+    page = _page()
+    rows = db.session.scalars(
+        query.options(joinedload(Project.plan)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "web/projects.html",
+        projects=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        filters=filters,
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+def _history(project: Project) -> list[TransitionRecord]:
+    return list(
+        db.session.scalars(
+            select(TransitionRecord)
+            .options(joinedload(TransitionRecord.actor))
+            .where(TransitionRecord.project_id == project.id)
+            .order_by(TransitionRecord.at, TransitionRecord.id)
+        )
+    )
+
+
+def render_project(project: Project, status: int = 200, **forms):
+    when = date.today()
+    data = project_detail(project, current_user, when)
+    history = _history(project)
+    taken = [(h.from_state.value, h.to_state.value) for h in history]
+    forms.setdefault("transition_form", TransitionForm(formdata=None, version=project.version))
+    forms.setdefault("disbursement_form", DisbursementForm(formdata=None))
+    forms.setdefault("self_raised_form", SelfRaisedForm(formdata=None))
+    forms.setdefault("expenditure_form", ExpenditureForm(formdata=None))
+    forms.setdefault("extension_form", ExtensionForm(formdata=None))
+    from .extras import project_extras
+
+    return (
+        render_template(
+            "web/project.html",
+            project=project,
+            p=data,
+            history=history,
+            diagram=lifecycle_svg(project.state.value, taken),
+            empty_form=EmptyForm(),
+            today=when,
+            **project_extras(project),
+            **forms,
+        ),
+        status,
+    )
+
+
+@bp.route("/projects/<int:project_id>")
+@login_required
+def project(project_id: int):
+    return render_project(load_project(project_id))
+
+
+@bp.route("/projects/<int:project_id>/transition", methods=["POST"])
+@login_required
+def project_transition(project_id: int):
+    project = load_project(project_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        return render_project(project, 422, transition_form=form)
+    params = {
+        "comment": form.comment.data or None,
+        "due_date": form.due_date.data,
+        "conclusion": form.conclusion.data or None,
+        "document_no": form.document_no.data or None,
+        "grade": form.grade.data or None,
+    }
+    params = {k: v for k, v in params.items() if v is not None}
+    if apply(
+        form,
+        lambda: transition(
+            project, form.trigger.data, current_user, settings(), date.today(), params, form.version.data
+        ),
+    ):
+        saved()
+        return redirect(url_for("web.project", project_id=project.id))
+    db.session.refresh(project)
+    return render_project(project, 422, transition_form=form)
+
+
+def _record(project_id: int, form_cls, form_name: str, action):
+    project = load_project(project_id)
+    form = form_cls()
+    if form.validate_on_submit() and apply(form, lambda: action(project, form)):
+        saved()
+        return redirect(url_for("web.project", project_id=project.id) + "#funds")
+    return render_project(project, 422, **{form_name: form})
+
+
+@bp.route("/projects/<int:project_id>/disbursements", methods=["POST"])
+@login_required
+def add_disbursement(project_id: int):
+    return _record(
+        project_id,
+        DisbursementForm,
+        "disbursement_form",
+        lambda p, f: funds.record_disbursement(current_user, p, f.date.data, f.amount.data),
+    )
+
+
+@bp.route("/projects/<int:project_id>/self-raised", methods=["POST"])
+@login_required
+def add_self_raised(project_id: int):
+    return _record(
+        project_id,
+        SelfRaisedForm,
+        "self_raised_form",
+        lambda p, f: funds.record_self_raised(current_user, p, f.date.data, f.amount.data, f.note.data or None),
+    )
+
+
+@bp.route("/projects/<int:project_id>/expenditures", methods=["POST"])
+@login_required
+def add_expenditure(project_id: int):
+    return _record(
+        project_id,
+        ExpenditureForm,
+        "expenditure_form",
+        lambda p, f: funds.record_expenditure(
+            current_user, p, f.date.data, f.category.data, f.source.data, f.amount.data, f.voucher.data or None
+        ),
+    )
+
+
+@bp.route("/projects/<int:project_id>/extension", methods=["POST"])
+@login_required
+def request_extension(project_id: int):
+    return _record(
+        project_id,
+        ExtensionForm,
+        "extension_form",
+        lambda p, f: funds.request_extension(
+            current_user, p, f.new_end_date.data, f.reason.data, settings(), date.today()
+        ),
+    )
+
+
+@bp.route("/projects/<int:project_id>/extension/<decision>", methods=["POST"])
+@login_required
+def decide_extension(project_id: int, decision: str):
+    if decision not in ("approve", "refuse"):
+        abort(404)
+    project = load_project(project_id)
+    form = EmptyForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: funds.decide_extension(current_user, project, decision == "approve", settings())
+    ):
+        saved()
+    return redirect(url_for("web.project", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>/reports/<kind>", methods=["GET", "POST"])
+@login_required
+def report(project_id: int, kind: str):
+    """The survey report or the acceptance report, with each indicator's achieved value."""
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError:
+        abort(404)
+    project = load_project(project_id)
+    from .forms import report_form
+
+    form = report_form(project, report_kind)
+    if form.validate_on_submit():
+        achieved = [
+            (i.key, getattr(form, f"ind_{i.id}").data)
+            for i in project.indicators
+            if getattr(form, f"ind_{i.id}").data is not None
+        ]
+        separate = form.separate_account.data if report_kind == ReportKind.acceptance else None
+        if apply(
+            form, lambda: funds.submit_report(current_user, project, report_kind, form.summary.data, achieved, separate)
+        ):
+            saved()
+            return redirect(url_for("web.project", project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/report.html", project=project, form=form, kind=report_kind), status

@@ -1,0 +1,383 @@
+"""Bureau staff's pages: the overdue radar (dashboard), project registration and the acceptance panel."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
+from ..extensions import db
+from ..models import (
+    Category,
+    DueItem,
+    DueKind,
+    ExpertProfile,
+    Flag,
+    Level,
+    Organization,
+    Plan,
+    Project,
+    Role,
+    User,
+)
+from ..rules.deadlines import days_overdue, is_very_late
+from ..services import panels, settings
+from ..services.due_items import overdue_count_query, overdue_query
+from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
+from . import apply, bp, labels, readers_required, saved, staff_required
+from .forms import DecimalTextField, DrawForm, MoneyField, choices
+from .pages import PER_PAGE, _enum_arg, _page, load_project
+
+# --- the overdue radar ----------------------------------------------------------------------------
+
+
+def _counts(query, column) -> dict[str, int]:
+    """One GROUP BY over the radar's count query (services.due_items.overdue_count_query)."""
+    grouped = query.with_only_columns(column, func.count()).group_by(column)
+    return {getattr(key, "value", key): n for key, n in db.session.execute(grouped).all()}
+
+
+@bp.route("/dashboard")
+@readers_required
+def dashboard():
+    """Open items past their due date: counts by kind and level, the very late, the list."""
+    today = date.today()
+    level, kind, flag = _enum_arg("level", Level), _enum_arg("kind", DueKind), _enum_arg("flag", Flag)
+    flag_key = flag.value if flag else None
+    query = overdue_query(today, level=level, kind=kind, flag=flag_key)
+    # Each set of tiles ignores its own filter, so the other choices stay visible with their counts.
+    by_kind = _counts(overdue_count_query(today, level=level, flag=flag_key), DueItem.kind)
+    by_level = _counts(overdue_count_query(today, kind=kind, flag=flag_key), DueItem.level)
+    total = by_kind.get(kind.value, 0) if kind else sum(by_kind.values())
+    rules = settings()
+    # Very late (rules.deadlines.is_very_late): at least very_late_days past the due date.
+    very_late_from = today - timedelta(days=rules.very_late_days)
+    very_late = db.session.scalar(
+        overdue_count_query(today, level=level, kind=kind, flag=flag_key).where(DueItem.due_date <= very_late_from)
+    )
+    page = _page()
+    rows = [
+        {
+            "item": item,
+            "project": project,
+            "level": lvl,
+            "days": days_overdue(item.due_date, today),
+            "very_late": is_very_late(item.due_date, today, rules),
+        }
+        for item, project, lvl in db.session.execute(
+            query.options(selectinload(Project.responsible_staff)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        )
+    ]
+    # Only the filters that were understood are carried into links; bad values are dropped.
+    args = {k: v.value for k, v in (("level", level), ("kind", kind), ("flag", flag)) if v is not None}
+    return render_template(
+        "web/dashboard.html",
+        rows=rows,
+        today=today,
+        very_late_days=rules.very_late_days,
+        by_kind=by_kind,
+        by_level=by_level,
+        total=total,
+        very_late=very_late,
+        filters={"level": level, "kind": kind, "flag": flag},
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        args=args,
+        without=lambda *keys: {k: v for k, v in args.items() if k not in keys},
+    )
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(_l("Not a valid choice.")) from None
+
+
+class BudgetRowForm(Form):
+    special = MoneyField(_l("Special funds"), default=Decimal("0"))
+    self_raised = MoneyField(_l("Self-raised funds"), default=Decimal("0"))
+
+
+class IndicatorRowForm(Form):
+    key = StringField(
+        _l("Key"),
+        validators=[
+            Optional(),
+            Length(max=64),
+            Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscores only.")),
+        ],
+    )
+    name = StringField(_l("Indicator"), validators=[Optional(), Length(max=200)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
+    target = DecimalTextField(_l("Target"), validators=[Optional()], positive=True)
+    weight = DecimalTextField(_l("Weight"), validators=[Optional()], positive=True)
+
+    REQUIRED = ("key", "name", "unit", "target")
+
+    def is_empty(self) -> bool:
+        texts = [self.key.data, self.name.data, self.unit.data, self.target.raw, self.weight.raw]
+        return not any((t or "").strip() for t in texts)
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+BUDGET_CATEGORIES = list(labels.CATEGORIES)
+INDICATOR_ROWS = 5
+
+
+class ProjectForm(FlaskForm):
+    code = StringField(_l("Project code"), validators=[DataRequired(), Length(max=64)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    plan_id = SelectField(_l("Plan"), coerce=_optional_int, validators=[DataRequired()])
+    organization_id = SelectField(_l("Undertaking organization"), coerce=_optional_int, validators=[DataRequired()])
+    owner_id = SelectField(_l("Project owner"), coerce=_optional_int, validators=[DataRequired()])
+    responsible_staff_id = SelectField(_l("Responsible officer"), coerce=_optional_int, validators=[Optional()])
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
+    flags = CheckboxesField(_l("Key tracking"), choices=choices(labels.FLAGS))
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    end_date = DateField(_l("End date"), validators=[InputRequired()])
+    special_funds = MoneyField(_l("Special (fiscal) funds (yuan)"), validators=[InputRequired()])
+    self_raised_committed = MoneyField(_l("Self-raised funds committed (yuan)"), validators=[InputRequired()])
+    budget_rows = FieldList(
+        FormField(BudgetRowForm), min_entries=len(BUDGET_CATEGORIES), max_entries=len(BUDGET_CATEGORIES)
+    )
+    indicator_rows = FieldList(FormField(IndicatorRowForm), min_entries=INDICATOR_ROWS, max_entries=INDICATOR_ROWS)
+    # Not inputs: where the service's messages about the budget and the indicators as a whole go.
+    budget = HiddenField()
+    indicators = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for entry in self.indicator_rows:
+            row = entry.form
+            if row.is_empty():
+                continue
+            for name in row.REQUIRED:
+                field = getattr(row, name)
+                if field.data in (None, "") and not field.errors:
+                    field.errors.append(_("Required when the row is filled in."))
+                    ok = False
+        rows_ok = not any(entry.form.errors for entry in self.budget_rows)
+        if rows_ok and not self.budget_lines():
+            self.budget.errors = [_("Enter the budget: at least one category with an amount.")]
+            ok = False
+        return ok
+
+    def budget_lines(self) -> list[BudgetInput]:
+        """Only the categories with an amount."""
+        lines = []
+        for category, entry in zip(BUDGET_CATEGORIES, self.budget_rows, strict=True):
+            special = entry.form.special.data or Decimal("0")
+            self_raised = entry.form.self_raised.data or Decimal("0")
+            if special or self_raised:
+                lines.append(BudgetInput(Category(category), special, self_raised))
+        return lines
+
+    def indicator_inputs(self) -> list[IndicatorInput]:
+        return [
+            IndicatorInput(
+                row.key.data.strip(),
+                row.name.data.strip(),
+                row.unit.data.strip(),
+                row.target.data,
+                row.weight.data if row.weight.data is not None else Decimal("1"),
+            )
+            for row in (entry.form for entry in self.indicator_rows)
+            if not row.is_empty()
+        ]
+
+    def project_input(self) -> ProjectInput:
+        return ProjectInput(
+            code=self.code.data.strip(),
+            title=self.title.data.strip(),
+            plan_id=self.plan_id.data,
+            organization_id=self.organization_id.data,
+            owner_id=self.owner_id.data,
+            responsible_staff_id=self.responsible_staff_id.data,
+            industry=(self.industry.data or "").strip() or None,
+            flags=[Flag(f) for f in self.flags.data or []],
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            special_funds=self.special_funds.data,
+            self_raised_committed=self.self_raised_committed.data,
+            budget=self.budget_lines(),
+            indicators=self.indicator_inputs(),
+        )
+
+
+def _fill_choices(form: ProjectForm) -> None:
+    blank = [SelectChoice("", "—")]
+    plans = db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.level, Plan.name))
+    form.plan_id.choices = blank + [
+        SelectChoice(p.id, f"{p.year} · {labels.label('level', p.level)} · {p.name}") for p in plans
+    ]
+    orgs = db.session.scalars(select(Organization).order_by(Organization.name))
+    form.organization_id.choices = blank + [SelectChoice(o.id, o.name) for o in orgs]
+    owners = db.session.execute(
+        select(User, Organization.name)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(User.role == Role.owner, User.active.is_(True))
+        .order_by(Organization.name, User.display_name)
+    )
+    form.owner_id.choices = blank + [SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in owners]
+    staff = db.session.scalars(
+        select(User).where(User.role.in_((Role.staff, Role.admin)), User.active.is_(True)).order_by(User.display_name)
+    )
+    form.responsible_staff_id.choices = blank + [SelectChoice(u.id, u.display_name) for u in staff]
+
+
+def _register(form: ProjectForm) -> Project:
+    try:
+        return register_project(current_user, form.project_input(), settings(), date.today())
+    except Conflict as exc:
+        # The only conflict at registration is a taken code: say so beside the code.
+        raise ValidationFailed.one("code", exc.message) from None
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@staff_required
+def new_project():
+    form = ProjectForm()
+    if request.method == "GET":
+        form.responsible_staff_id.data = current_user.id
+    _fill_choices(form)
+    created: list[Project] = []
+    if form.validate_on_submit() and apply(form, lambda: created.append(_register(form))):
+        saved()
+        return redirect(url_for("web.project", project_id=created[0].id))
+    status = 422 if request.method == "POST" else 200
+    rows = list(zip(BUDGET_CATEGORIES, form.budget_rows, strict=True))
+    return render_template("web/new_project.html", form=form, budget_rows=rows), status
+
+
+# --- the acceptance panel -------------------------------------------------------------------------
+
+CHECKS = {
+    "panel_size": _l("Panel size"),
+    "panel_finance": _l("Finance experts"),
+    "conflict": _l("Conflict of interest (avoidance)"),
+    "workload": _l("Panels per year"),
+    "panel": _l("Panel"),
+}
+
+
+class ChooseForm(FlaskForm):
+    expert_ids = SelectMultipleField(_l("Experts"), coerce=int)
+
+
+def _pool(project: Project) -> list[dict]:
+    """Every active expert reviewer, with whether the panel rules bar them from this project."""
+    experts = db.session.scalars(
+        select(User)
+        .join(ExpertProfile, ExpertProfile.user_id == User.id)
+        .options(selectinload(User.expert).selectinload(ExpertProfile.conflicts), selectinload(User.organization))
+        .where(User.role == Role.expert, User.active.is_(True))
+        .order_by(User.display_name, User.id)
+    )
+    return [
+        {
+            "user": e,
+            "own_org": e.organization_id == project.organization_id,
+            "conflicted": panels._conflicted(e, project.organization_id),
+        }
+        for e in experts
+    ]
+
+
+def _draw_spec(form: DrawForm) -> dict:
+    raw = form.fields.data or ""
+    for sep in ("，", "、", ";", "；"):
+        raw = raw.replace(sep, ",")
+    fields = [f.strip() for f in raw.split(",") if f.strip()]
+    return {"size": form.size.data, "fields": fields or None, "seed": (form.seed.data or "").strip() or None}
+
+
+@bp.route("/projects/<int:project_id>/panel", methods=["GET", "POST"])
+@staff_required
+def panel(project_id: int):
+    """Form the acceptance panel by choice or by a random draw (municipal projects)."""
+    project = load_project(project_id)
+    if project.plan.level != Level.municipal:
+        abort(404)
+    current = panels.panel_for_round(project) or panels.current_panel(project.id)
+    pool = _pool(project)
+    choose_form = ChooseForm(prefix="choose")
+    choose_form.expert_ids.choices = [SelectChoice(e["user"].id, e["user"].display_name) for e in pool]
+    draw_form = DrawForm(prefix="draw")
+    problems: list[dict] = []
+    mode = request.form.get("mode")
+    if request.method == "POST":
+        form = choose_form if mode == "choose" else draw_form
+        if mode in ("choose", "draw") and form.validate_on_submit():
+            spec = (
+                {"expert_ids": choose_form.expert_ids.data}
+                if mode == "choose"
+                else {"draw_spec": _draw_spec(draw_form)}
+            )
+            result: list = []
+
+            def action():
+                try:
+                    result.append(panels.set_panel(current_user, project, settings(), date.today(), **spec))
+                except GuardFailed as exc:
+                    problems.extend(exc.details)
+                    raise DomainError(_("The panel was not saved: it breaks the panel rules below.")) from None
+
+            if apply(form, action):
+                if result[0].seed:
+                    flash(_("Panel drawn with seed %(seed)s (recorded for audit).", seed=result[0].seed), "success")
+                else:
+                    saved()
+                return redirect(url_for("web.panel", project_id=project.id))
+            # The rollback expired what was loaded: load the panel and the pool again.
+            current = panels.panel_for_round(project) or panels.current_panel(project.id)
+            pool = _pool(project)
+        elif mode not in ("choose", "draw"):
+            abort(400)
+    elif current is not None:
+        choose_form.expert_ids.data = [m.expert_id for m in current.members if m.conflict_declared_at is None]
+    chosen = set(choose_form.expert_ids.data or [])
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "web/panel.html",
+            project=project,
+            current=current,
+            pool=pool,
+            chosen=chosen,
+            choose_form=choose_form,
+            draw_form=draw_form,
+            problems=problems,
+            checks=CHECKS,
+            can_change=project.state.value in ("acceptance_applied", "under_review"),
+        ),
+        status,
+    )
