@@ -1,0 +1,122 @@
+"""The annual evaluation (DESIGN §9) over the API."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import Evaluation
+from ..services import evaluation as service
+from ..services import settings
+from .core import as_of, paginate, q_int, route
+from .schemas import Body
+
+STAFF = "staff, admin"
+READERS = "staff, leader, admin"
+
+
+class EvaluationRunIn(Body):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    confirm: bool = False
+
+
+class EvaluationConfirmIn(Body):
+    grade: Literal["excellent", "good", "pass", "fail"] | None = None
+    reason: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+def _year() -> int:
+    from datetime import date
+
+    return q_int("year", date.today().year, minimum=2000, maximum=2100)
+
+
+def _readers(user) -> None:
+    if not user.can_read_all:
+        raise Forbidden("The annual evaluation is for bureau staff and leaders.")
+
+
+@route(
+    "/evaluations/run",
+    "POST",
+    summary="Open (or refresh) a year's evaluation: propose a grade for every project active in it; "
+    "`confirm` also confirms every unconfirmed proposal as proposed",
+    tag="evaluation",
+    body=EvaluationRunIn,
+    query={"as_of": "YYYY-MM-DD"},
+    roles=STAFF,
+)
+def run_evaluation(user, data: EvaluationRunIn):
+    when, rules = as_of(), settings()
+    evaluations = service.run_evaluation(user, data.year, when, rules)
+    confirmed = service.confirm_all(user, data.year, when, rules) if data.confirm else 0
+    return {
+        "year": data.year,
+        "count": len(evaluations),
+        "confirmed": confirmed,
+        "items": [service.evaluation_json(e) for e in evaluations],
+    }
+
+
+@route(
+    "/evaluations",
+    summary="A year's evaluations: factors, score, proposed and confirmed grade",
+    tag="evaluation",
+    query={"year": "the evaluated year (default: this year)", "page": "", "per_page": ""},
+    roles=READERS,
+)
+def list_evaluations(user):
+    _readers(user)
+    return paginate(service.evaluations_query(_year()), lambda row: service.evaluation_json(row[0]))
+
+
+@route(
+    "/evaluations/report",
+    summary="A year's grades by level, plan and industry (unconfirmed proposals count as `unconfirmed`)",
+    tag="evaluation",
+    query={"year": "the evaluated year"},
+    roles=READERS,
+)
+def evaluation_report(user):
+    _readers(user)
+    r = service.year_report(_year())
+    return {
+        "year": r.year,
+        "total": r.total,
+        "confirmed": r.confirmed,
+        "by_grade": r.by_grade,
+        "by_level": r.by_level,
+        "by_plan": r.by_plan,
+        "by_industry": r.by_industry,
+    }
+
+
+@route(
+    "/evaluations/<int:evaluation_id>",
+    summary="One evaluation with the history of its grade",
+    tag="evaluation",
+    roles=READERS,
+)
+def get_evaluation(user, evaluation_id: int):
+    _readers(user)
+    ev = service.find_evaluation(evaluation_id)
+    return service.evaluation_json(ev) | {"history": service.history_json(ev)}
+
+
+@route(
+    "/evaluations/<int:evaluation_id>/confirm",
+    "POST",
+    summary="Confirm the proposed grade, or set another with a reason (kept in the history); "
+    "a concluded project moves to `evaluated`",
+    tag="evaluation",
+    body=EvaluationConfirmIn,
+    query={"as_of": "YYYY-MM-DD"},
+    roles=STAFF,
+)
+def confirm_evaluation(user, evaluation_id: int, data: EvaluationConfirmIn):
+    ev = service.find_evaluation(evaluation_id)
+    service.confirm(user, ev, data.grade, data.reason, as_of(), settings())
+    db.session.flush()
+    ev = db.session.get(Evaluation, evaluation_id)
+    return service.evaluation_json(ev) | {"history": service.history_json(ev)}

@@ -1,0 +1,162 @@
+"""Excel exports and imports (.xlsx). File downloads are declared here with the same bearer auth,
+error bodies and OpenAPI entries as every other route."""
+
+from functools import wraps
+
+from flask import g, request
+
+from ..errors import DomainError, Forbidden, ValidationFailed
+from ..extensions import db
+from ..models import DueKind, Flag, Level, State
+from ..services import excel, settings
+from ..services.projects import ProjectFilters
+from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_int, route
+
+READERS = "staff, leader, admin"
+STAFF = "staff, admin"
+LANG = {"lang": "zh|en: header language (default: the caller's locale, else zh)"}
+
+
+def _lang() -> str:
+    raw = request.args.get("lang")
+    if raw in ("zh", "en"):
+        return raw
+    return excel.current_lang()
+
+
+def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
+    """A GET that answers with an .xlsx file (or the documented error body)."""
+
+    def decorate(fn):
+        @wraps(fn)
+        def view(**kwargs):
+            try:
+                g.api_user = user = bearer_user()
+                if not user.can_read_all:
+                    raise Forbidden("Exports are for bureau staff and leaders.")
+                stream, name = fn(user=user, **kwargs)
+            except DomainError as exc:
+                db.session.rollback()
+                return error_response(exc)
+            db.session.rollback()  # an export writes nothing
+            return excel.xlsx_response(stream, name)
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=["GET"])
+        endpoint = Endpoint(rule, "GET", summary, tag, None, {**query, **LANG}, True, 200, roles)
+        ENDPOINTS.append(endpoint)
+        return view
+
+    return decorate
+
+
+@file_route(
+    "/exports/projects.xlsx",
+    summary="The project list with the same filters as GET /projects, with budget lines and indicators "
+    "(the import template's layout: re-importable)",
+    tag="excel",
+    query={"state": "", "level": "", "plan_id": "", "organization_id": "", "flag": "", "q": ""},
+    roles=READERS,
+)
+def export_projects(user):
+    filters = ProjectFilters(
+        state=q_enum("state", State),
+        level=q_enum("level", Level),
+        plan_id=q_int("plan_id"),
+        organization_id=q_int("organization_id"),
+        flag=q_enum("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
+    return excel.export_projects(user, filters, _lang()), "projects.xlsx"
+
+
+@file_route(
+    "/exports/overdue.xlsx",
+    summary="The overdue list (same filters and order as GET /overdue)",
+    tag="excel",
+    query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": ""},
+    roles=READERS,
+)
+def export_overdue(user):
+    flag = q_enum("flag", Flag)
+    filters = {"level": q_enum("level", Level), "kind": q_enum("kind", DueKind), "flag": flag.value if flag else None}
+    when = as_of()
+    return excel.export_overdue(user, when, _lang(), **filters), f"overdue-{when.isoformat()}.xlsx"
+
+
+@file_route(
+    "/exports/ledger.xlsx",
+    summary="A year's target ledger (editable and re-importable with POST /imports/ledger)",
+    tag="excel",
+    query={"year": "", "as_of": "YYYY-MM-DD"},
+    roles=READERS,
+)
+def export_ledger(user):
+    when = as_of()
+    year = q_int("year", when.year, minimum=2000, maximum=2100)
+    return excel.export_ledger(year, when, settings(), _lang()), f"ledger-{year}.xlsx"
+
+
+@file_route(
+    "/exports/evaluation.xlsx",
+    summary="A year's annual evaluation: factors, score, proposed and confirmed grades",
+    tag="excel",
+    query={"year": ""},
+    roles=READERS,
+)
+def export_evaluation(user):
+    from datetime import date
+
+    year = q_int("year", date.today().year, minimum=2000, maximum=2100)
+    return excel.export_evaluation(year, _lang()), f"evaluation-{year}.xlsx"
+
+
+@file_route(
+    "/imports/projects/template.xlsx",
+    summary="The empty project import template (sheets: projects, budget lines, indicators)",
+    tag="excel",
+    query={},
+    roles=READERS,
+)
+def import_template(user):
+    return excel.template(_lang()), "projects-template.xlsx"
+
+
+def _upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed.one("file", "Send the .xlsx file as multipart/form-data field 'file'.")
+    return upload.stream
+
+
+@route(
+    "/imports/projects",
+    "POST",
+    summary="Import projects with budget lines and indicators from the template (multipart field `file`). "
+    "All or nothing: 422 `validation_error` with details [{sheet, row, column, header, message}]",
+    tag="excel",
+    status=201,
+    roles=STAFF,
+)
+def import_projects(user):
+    from datetime import date
+
+    result = excel.import_projects(user, _upload(), settings(), date.today())
+    return {"created": result.created, "count": len(result.created)}
+
+
+@route(
+    "/imports/ledger",
+    "POST",
+    summary="Apply an edited ledger export (multipart field `file`): rows with an ID update the target, "
+    "rows without add one, a changed achieved value becomes a progress entry. All or nothing.",
+    tag="excel",
+    query={"as_of": "YYYY-MM-DD"},
+    roles=STAFF,
+)
+def import_ledger(user):
+    return excel.import_ledger(user, _upload(), as_of(), settings())
+
+
+for _endpoint in ENDPOINTS:
+    if _endpoint.rule in ("/imports/projects", "/imports/ledger"):
+        _endpoint.upload = "file"

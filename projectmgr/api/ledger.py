@@ -1,0 +1,126 @@
+"""The target ledger (DESIGN §10) over the API."""
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from ..errors import Forbidden
+from ..services import ledger as service
+from ..services import settings
+from .core import as_of, q_int, route
+from .schemas import Body, PositiveQuantity, Quantity
+
+STAFF = "staff, admin"
+READERS = "staff, leader, admin"
+
+
+class TargetIn(Body):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    target_value: PositiveQuantity
+    parent_id: int | None = None
+    responsible_id: int | None = None
+    metric: str | None = None
+    cumulative: bool = True
+    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    position: Annotated[int, Field(ge=0)] | None = None
+
+
+class ProgressIn(Body):
+    value: Quantity
+    note: Annotated[str, StringConstraints(max_length=5000)] = ""
+    recorded_on: date | None = None
+
+
+def _readers(user) -> None:
+    if not user.can_read_all:
+        raise Forbidden("The target ledger is for bureau staff and leaders.")
+
+
+def _input(data: TargetIn) -> service.TargetInput:
+    return service.TargetInput(**data.model_dump())
+
+
+@route(
+    "/ledger",
+    summary="A year's targets as a tree (depth-first): value, progress, share of the year gone, status",
+    tag="ledger",
+    query={"year": "default: this year", "as_of": "YYYY-MM-DD"},
+    roles=READERS,
+)
+def get_ledger(user):
+    _readers(user)
+    when = as_of()
+    year = q_int("year", when.year, minimum=2000, maximum=2100)
+    views = service.flatten(service.ledger(year, when, settings()))
+    return {"year": year, "as_of": when.isoformat(), "items": [service.view_json(v) for v in views]}
+
+
+@route(
+    "/ledger/metrics", summary="The named metrics a target's progress can be computed by", tag="ledger", roles=READERS
+)
+def get_metrics(user):
+    _readers(user)
+    return {
+        "items": [
+            {"key": m.key, "label": str(m.label), "unit": m.unit, "cumulative": m.cumulative}
+            for m in service.METRICS.values()
+        ]
+    }
+
+
+@route(
+    "/ledger/targets",
+    "POST",
+    summary="Add a target or sub-target",
+    tag="ledger",
+    body=TargetIn,
+    status=201,
+    roles=STAFF,
+)
+def create_target(user, data: TargetIn):
+    target = service.create_target(user, _input(data))
+    when = date.today()
+    view = next(v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id)
+    return service.view_json(view)
+
+
+@route(
+    "/ledger/targets/<int:target_id>",
+    summary="A target with its progress entries",
+    tag="ledger",
+    query={"as_of": "YYYY-MM-DD"},
+    roles=READERS,
+)
+def get_target(user, target_id: int):
+    _readers(user)
+    target = service.find_target(target_id)
+    when = as_of()
+    view = next(v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id)
+    return service.view_json(view) | {"entries": [service.entry_json(e) for e in target.entries]}
+
+
+@route("/ledger/targets/<int:target_id>", "PUT", summary="Change a target", tag="ledger", body=TargetIn, roles=STAFF)
+def update_target(user, target_id: int, data: TargetIn):
+    target = service.update_target(user, service.find_target(target_id), _input(data))
+    view = next(
+        v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id
+    )
+    return service.view_json(view)
+
+
+@route(
+    "/ledger/targets/<int:target_id>/progress",
+    "POST",
+    summary="Enter progress by hand: the value reached so far, with a note (evidence files: the web page)",
+    tag="ledger",
+    body=ProgressIn,
+    status=201,
+    roles=STAFF,
+)
+def add_progress(user, target_id: int, data: ProgressIn):
+    target = service.find_target(target_id)
+    entry = service.add_progress(user, target, data.value, data.note, data.recorded_on or date.today())
+    return service.entry_json(entry)

@@ -1,0 +1,74 @@
+"""Charts: their numbers match hand counts, the SVG has one bar per category, and the table of
+numbers is on the page beside it; no external resource is referenced."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from projectmgr.extensions import db
+from projectmgr.models import Level, Role
+from projectmgr.services import ledger as ledger_service
+from projectmgr.services import settings
+from projectmgr.services.evaluation import year_report
+from projectmgr.services.transitions import transition
+from projectmgr.web import charts
+
+
+def test_projects_by_state_and_level_counts(make, app):
+    staff = make.user(Role.staff)
+    nat, muni = make.plan(Level.national), make.plan(Level.municipal)
+    a = make.project(plan=nat, staff=staff)
+    make.project(plan=muni, staff=staff)
+    make.project(plan=muni, staff=staff)
+    transition(a, "start", staff, settings(), date(2026, 1, 1))
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        chart = charts.projects_by_state_level()
+        assert chart.categories == ["Approved", "In progress"]
+        assert dict(chart.series) == {"National": [0.0, 1.0], "Provincial": [0.0, 0.0], "Municipal": [2.0, 0.0]}
+        assert chart.totals() == [2.0, 1.0]
+        svg = str(chart.svg())
+        assert svg.count("<rect") >= 2 + 2  # a background and at least one segment per bar
+        assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        table = str(chart.table())
+        assert re.search(
+            r"<th>Approved</th><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">2</td>", table
+        )
+
+
+def test_overdue_by_month_counts_open_items_by_due_month(make, app):
+    staff = make.user(Role.staff)
+    make.project(staff=staff, start=date(2024, 1, 1), end=date(2024, 6, 30))  # application due 2024-09-30
+    make.project(staff=staff, start=date(2024, 1, 1), end=date(2024, 6, 30))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        chart = charts.overdue_by_month(date(2025, 1, 1))
+    # Each: the acceptance application (Sept) and the 2024 annual evaluation (Nov).
+    assert chart.categories == ["2024-09", "2024-11"]
+    assert chart.series[0][1] == [2.0, 2.0]
+
+
+def test_ledger_and_grade_charts(make, app):
+    staff = make.user(Role.staff)
+    y = date.today().year
+    t = ledger_service.create_target(staff, ledger_service.TargetInput(y, "科普", "项", Decimal(8)))
+    ledger_service.create_target(staff, ledger_service.TargetInput(y, "子", "项", Decimal(1), parent_id=t.id))
+    ledger_service.add_progress(staff, t, Decimal(2), "", date(y, 1, 1))
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        views = ledger_service.flatten(ledger_service.ledger(y, date(y, 12, 31), settings()))
+        chart = charts.ledger_progress(views)
+        assert chart.categories == ["科普"]  # top-level targets only
+        assert dict(chart.series)["Behind"] == [0.25] and chart.marks == [1.0]
+        assert "25.0%" in str(chart.table())
+        grades = charts.grade_distribution({"excellent": 3, "fail": 1, "unconfirmed": 2})
+        assert grades.series[0][1] == [3.0, 0.0, 0.0, 1.0, 2.0]
+        assert year_report(y).total == 0
+
+
+def test_dashboard_shows_charts_with_their_tables(make, client):
+    staff = make.user(Role.staff)
+    make.project(staff=staff)
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-chart="projects"' in page and 'class="list chart-data" data-chart="projects"' in page
+    assert 'data-chart="overdue"' in page

@@ -1,0 +1,255 @@
+"""Excel in and out: localized headers, the export → import round trip, and an import refused with
+every error's sheet, row and column and nothing written."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
+
+from projectmgr.extensions import db
+from projectmgr.models import DueItem, Flag, Level, Project, Role
+from projectmgr.services import excel
+from projectmgr.services.projects import ProjectFilters
+
+
+def _book(response) -> Workbook:
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == excel.XLSX
+    return load_workbook(io.BytesIO(response.data))
+
+
+def _people(make):
+    staff = make.user(Role.staff)
+    org = make.organization("清水源")
+    owner = make.user(Role.owner, organization=org)
+    plan = make.plan(Level.municipal)
+    return staff, org, owner, plan
+
+
+def _template_rows(plan, org, owner, staff, code="XL-001", **overrides):
+    row = {
+        "code": code,
+        "title": "导入项目",
+        "plan_id": plan.id,
+        "organization_id": org.id,
+        "owner_id": owner.id,
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 12, 31),
+        "industry": "装备制造",
+        "responsible_staff_id": staff.id,
+        "flags": "major",
+        "special_funds": 100000,
+        "self_raised_committed": 50000,
+    }
+    row.update(overrides)
+    return row
+
+
+def _workbook(projects: list[dict], budget: list[list], indicators: list[list], lang="zh") -> io.BytesIO:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = excel.SHEETS["projects"][0 if lang == "zh" else 1]
+    ws.append([c[1] if lang == "zh" else c[2] for c in excel.PROJECT_COLUMNS])
+    for p in projects:
+        ws.append([p.get(c[0]) for c in excel.PROJECT_COLUMNS])
+    ws = wb.create_sheet(excel.SHEETS["budget"][0 if lang == "zh" else 1])
+    ws.append([c[1] if lang == "zh" else c[2] for c in excel.BUDGET_COLUMNS])
+    for r in budget:
+        ws.append(r)
+    ws = wb.create_sheet(excel.SHEETS["indicators"][0 if lang == "zh" else 1])
+    ws.append([c[1] if lang == "zh" else c[2] for c in excel.INDICATOR_COLUMNS])
+    for r in indicators:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+def test_template_headers_follow_the_language(make, api):
+    staff = make.user(Role.staff)
+    s = api.as_(staff)
+    zh = _book(s.get("/imports/projects/template.xlsx?lang=zh"))
+    assert zh.sheetnames == ["项目", "经费预算", "绩效指标"]
+    assert [c.value for c in zh["项目"][1]][:3] == ["项目编号", "项目名称", "计划ID"]
+    en = _book(
+        s.client.get("/api/v1/imports/projects/template.xlsx", headers={**s._headers(), "Accept-Language": "en"})
+    )
+    assert en.sheetnames == ["Projects", "Budget", "Indicators"]
+    assert [c.value for c in en["Projects"][1]][:2] == ["Code", "Title"]
+    assert api.as_(make.user(Role.owner)).get("/exports/projects.xlsx").status_code == 403
+
+
+def test_good_import_registers_every_project_through_the_rules(make, api):
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff), _template_rows(plan, org, owner, staff, "XL-002", flags=None)],
+        [
+            ["XL-001", "equipment", 60000, 50000],
+            ["XL-001", "材料费", "40000.00", 0],
+            ["XL-002", "equipment", 100000, 50000],
+        ],
+        [["XL-001", "patents", "专利申请", "件", 5, 1], ["XL-002", "sales", "销售收入", "万元", "120.5", None]],
+    )
+    r = api.as_(staff).post(
+        "/imports/projects", data={"file": (f, "projects.xlsx")}, content_type="multipart/form-data"
+    )
+    assert r.status_code == 201, r.json
+    assert r.json["created"] == ["XL-001", "XL-002"]
+    p = db.session.query(Project).filter_by(code="XL-001").one()
+    assert p.flags == ["major"] and p.industry == "装备制造"
+    assert sorted((b.category.value, b.special) for b in p.budget_lines) == [
+        ("equipment", Decimal("60000.00")),
+        ("materials", Decimal("40000.00")),
+    ]
+    # Registration's side effects happened: the due items are open.
+    assert db.session.query(DueItem).filter_by(project_id=p.id).count() >= 2
+
+
+def test_broken_import_reports_every_error_with_its_position_and_writes_nothing(make, api):
+    staff, org, owner, plan = _people(make)
+    make.project(code="TAKEN-1", plan=plan, owner=owner, staff=staff)
+    before = db.session.query(Project).count()
+    f = _workbook(
+        [
+            _template_rows(plan, org, owner, staff, "XL-OK"),  # row 2: valid on its own
+            _template_rows(plan, org, owner, staff, "XL-BAD", start_date="2026-13-01", special_funds="12.345"),  # 3
+            _template_rows(plan, org, owner, staff, "XL-SUM"),  # row 4: budget does not add up
+            _template_rows(plan, org, owner, staff, "TAKEN-1"),  # row 5: code exists already
+            _template_rows(plan, org, owner, staff, "XL-NOPLAN", plan_id=99999),  # row 6
+        ],
+        [
+            ["XL-OK", "equipment", 100000, 50000],  # budget row 2
+            ["XL-BAD", "equipment", 100000, 50000],  # 3
+            ["XL-SUM", "equipment", 90000, 50000],  # 4
+            ["TAKEN-1", "equipment", 100000, 50000],  # 5
+            ["XL-NOPLAN", "equipment", 100000, 50000],  # 6
+            ["XL-OK", "rockets", 0, 0],  # 7: unknown category
+            ["GHOST", "equipment", 1, 1],  # 8: no such project on the first sheet
+        ],
+        [["XL-OK", "Bad Key", "名称", "件", 0, 1]],  # indicator row 2: key pattern and target
+    )
+    r = api.as_(staff).post("/imports/projects", data={"file": (f, "bad.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422, r.json
+    assert r.json["error"]["code"] == "validation_error"
+    got = {(d["sheet"], d["row"], d["column"]) for d in r.json["error"]["details"]}
+    expected = {
+        ("项目", 3, "F"),  # start_date
+        ("项目", 3, "K"),  # special_funds: more than two decimals
+        ("项目", 4, "K"),  # special lines sum to 90,000, not 100,000
+        ("项目", 5, "A"),  # duplicate code
+        ("项目", 6, "C"),  # no such plan
+        ("经费预算", 7, "B"),  # unknown category
+        ("经费预算", 8, "A"),  # unknown project code
+        ("绩效指标", 2, "B"),  # key pattern
+        ("绩效指标", 2, "E"),  # target must be > 0
+    }
+    assert got == expected, r.json["error"]["details"]
+    for d in r.json["error"]["details"]:
+        assert d["message"] and d["header"]
+    assert db.session.query(Project).count() == before
+    assert db.session.query(Project).filter(Project.code.like("XL-%")).count() == 0
+
+
+def test_export_round_trip_into_an_empty_database(make, api, app):
+    staff, org, owner, plan = _people(make)
+    other_plan = make.plan(Level.provincial)
+    make.project(
+        code="RT-1",
+        plan=plan,
+        owner=owner,
+        staff=staff,
+        flags=["major", "seasonal"],
+        industry="生物科技",
+        indicators=(("sales", "销售收入", "万元", "100.25"), ("patents", "专利", "件", "3")),
+    )
+    make.project(code="RT-2", plan=other_plan, owner=owner, staff=staff, special="0.00", self_raised="10.50")
+    s = api.as_(staff)
+
+    def snapshot():
+        out = {}
+        for p in db.session.query(Project).order_by(Project.code):
+            out[p.code] = (
+                p.title,
+                p.plan_id,
+                p.organization_id,
+                p.owner_id,
+                p.start_date,
+                p.end_date,
+                p.industry,
+                p.responsible_staff_id,
+                p.flags,
+                p.special_funds,
+                p.self_raised_committed,
+                sorted((b.category.value, b.special, b.self_raised) for b in p.budget_lines),
+                sorted((i.key, i.name, i.unit, i.target, i.weight) for i in p.indicators),
+            )
+        return out
+
+    before = snapshot()
+    r = s.get("/exports/projects.xlsx?lang=en")
+    data = r.data
+    assert len(_book(r)["Projects"]["A"]) == 3
+    # Empty the projects (and what hangs on them); plans, organizations and people stay.
+    with db.engine.begin() as conn:
+        for table in ("due_item", "transition_record", "budget_line", "indicator", "credit_record", "project"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+    db.session.expire_all()
+    assert db.session.query(Project).count() == 0
+    r = s.post("/imports/projects", data={"file": (io.BytesIO(data), "p.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    db.session.expire_all()
+    assert snapshot() == before
+
+
+def test_export_applies_the_filters(make, app):
+    staff, org, owner, plan = _people(make)
+    make.project(code="F-1", plan=plan, owner=owner, staff=staff, flags=["major"])
+    make.project(code="F-2", plan=plan, owner=owner, staff=staff)
+    with app.test_request_context():
+        with excel.export_projects(staff, ProjectFilters(flag=Flag.major), "zh") as stream:
+            ws = load_workbook(stream)["项目"]
+        assert [row[0] for row in ws.iter_rows(min_row=2, values_only=True)] == ["F-1"]
+
+
+def test_overdue_evaluation_and_ledger_exports(make, api):
+    staff, org, owner, plan = _people(make)
+    p = make.project(plan=plan, owner=owner, staff=staff, start=date(2024, 1, 1), end=date(2024, 6, 30))
+    s = api.as_(staff)
+    ws = _book(s.get("/exports/overdue.xlsx?as_of=2025-01-01&lang=zh")).active
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert ws.cell(1, 1).value == "项目编号"
+    assert {(r[0], r[3]) for r in rows} == {(p.code, "年终考评"), (p.code, "验收申请")}
+    assert s.post("/evaluations/run?as_of=2024-12-31", json={"year": 2024}).status_code == 200
+    ws = _book(s.get("/exports/evaluation.xlsx?year=2024&lang=en")).active
+    assert ws.cell(1, 9).value == "Proposed grade" and ws.cell(2, 1).value == p.code
+    s.post("/ledger/targets", json={"year": 2024, "title": "专利", "unit": "件", "target_value": "10"})
+    ws = _book(s.get("/exports/ledger.xlsx?year=2024&lang=zh")).active
+    assert ws.cell(2, 4).value == "专利" and ws.cell(1, 14).value == "状态"
+
+
+def test_not_a_workbook_is_refused(make, api):
+    staff = make.user(Role.staff)
+    r = api.as_(staff).post(
+        "/imports/projects", data={"file": (io.BytesIO(b"hello"), "x.xlsx")}, content_type="multipart/form-data"
+    )
+    assert r.status_code == 422 and "xlsx" in r.json["error"]["details"][0]["message"]
+    r = api.as_(staff).post("/imports/projects", data={}, content_type="multipart/form-data")
+    assert r.status_code == 422 and r.json["error"]["details"][0]["field"] == "file"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_web_import_page_lists_errors(make, client, lang):
+    staff, org, owner, plan = _people(make)
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "W-1", owner_id=None)], [["W-1", "equipment", 100000, 50000]], [], lang
+    )
+    r = client.post("/projects/import", data={"file": (f, "w.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "E" in page and ">3<" not in page and ">2<" in page
+    assert db.session.query(Project).count() == 0
