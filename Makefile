@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install translations bench clean
+.PHONY: run test lint install translations extract-messages bench clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,22 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 install: $(BIN)/activate
 
-run: install
+# Compiled catalogs (.mo) are build output: made from the committed .po files on every run.
+translations: install
+	$(BIN)/pybabel -q compile -d translations
+
+# After changing user-visible strings: refresh messages.pot and both catalogs, then translate.
+extract-messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -k _lp:1c,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations
+
+run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/flask demo accounts
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install
+test: install translations
 	$(BIN)/pytest -q
 
 lint: install

@@ -39,6 +39,24 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Project attachments: at most this many bytes each, stored outside the web root
+    # (default: <instance>/attachments).
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or None
+    # Reminder emails (Flask-Mail over SMTP). MAIL_ENABLED=0 keeps reminders in the app only.
+    MAIL_ENABLED = os.environ.get("MAIL_ENABLED", "1") == "1"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "projectmgr@localhost")
+    MAIL_SUPPRESS_SEND = False
+    # A send that failed is retried by each later sweep until it has been tried this many times.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+    # Seconds before a silent mail server fails a send (retried by the next sweep).
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 30))
     # Rule settings (thresholds, panel limits, deadlines) come from RULE_* environment variables;
     # create_app() copies them into app.config, and rules.settings.RuleSettings reads them.
 
@@ -49,3 +67,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
+    # Tests that do not care about mail never connect; the mail tests switch it on and point
+    # MAIL_SERVER/MAIL_PORT at an SMTP server they start (so sending is never suppressed).
+    MAIL_ENABLED = False
+    MAIL_SUPPRESS_SEND = False

@@ -2,9 +2,9 @@
 
 import os
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,15 +21,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
     login_manager.init_app(app)
+    mail.init_app(app)
 
     from . import models  # noqa: F401  (register the tables)
     from .api import bp as api_bp
     from .cli import register_cli
     from .security import security_headers
+    from .web import bp as web_bp
+    from .web import labels
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    from .web.conclusion import decision_text, last_conclusion
+
+    app.jinja_env.globals.update(
+        label=labels.label, labels=labels, decision_text=decision_text, last_conclusion=last_conclusion
+    )
+
+    @app.context_processor
+    def _locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "zh")}
+
     register_cli(app)
     app.after_request(security_headers)
     _error_pages(app)
@@ -46,13 +64,19 @@ def _error_pages(app: Flask) -> None:
         message = "Too many failed sign-ins; try again in 15 minutes."
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "rate_limited", "message": message, "details": []}}), 429
-        return message, 429
+        return render_template("errors/429.html"), 429
 
     @app.errorhandler(404)
     def not_found(exc):
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "not_found", "message": "No such resource.", "details": []}}), 404
-        return exc
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "forbidden", "message": "Forbidden.", "details": []}}), 403
+        return render_template("errors/403.html"), 403
 
     @app.errorhandler(405)
     def method_not_allowed(exc):
@@ -65,7 +89,7 @@ def _error_pages(app: Flask) -> None:
         db.session.rollback()
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "server_error", "message": "Internal error.", "details": []}}), 500
-        return "Internal error", 500
+        return render_template("errors/500.html"), 500
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -93,8 +93,10 @@ def diagram():
 @lifecycle.command("sweep")
 @click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default: today)")
 def sweep(as_of):
-    """Expire every project whose acceptance application or rectification is overdue."""
+    """Expire every project whose acceptance application or rectification is overdue, then
+    send the reminders, escalations and staff digests due (and retry failed emails)."""
     from .services import settings
+    from .services.reminders import deliver_pending, queue_digests, queue_reminders
     from .services.sweep import run_sweep
 
     try:
@@ -102,15 +104,29 @@ def sweep(as_of):
     except ValueError:
         raise click.BadParameter("YYYY-MM-DD", param_hint="--as-of") from None
     try:
-        changed = run_sweep(when, settings())
+        rules = settings()
+        changed = run_sweep(when, rules)
+        queued = queue_reminders(when, rules) + queue_digests(when)
+        lines = [f"  {n.user.username}: {n.rule} {n.details.get('code', '')}".rstrip() for n in queued]
         db.session.commit()
     except DomainError as exc:
         _fail(exc)
     click.echo(f"sweep as of {when}: {len(changed)} project(s) changed")
     for c in changed:
         click.echo(f"  {c['code']}: {c['from_state']} -> {c['to_state']} ({c['reason']})")
+    click.echo(f"{len(queued)} notification(s) queued")
+    for line in lines:
+        click.echo(line)
+    delivery = deliver_pending()
+    click.echo(f"{len(delivery.sent)} email(s) sent, {len(delivery.failed)} failed (retried next run)")
+    for n in delivery.failed:
+        click.echo(f"  failed: {n.email_to}: {n.email_last_error}")
 
 
 def register_cli(app: Flask) -> None:
     for group in (users, demo, lifecycle):
+        app.cli.add_command(group)
+    from .cli_year import evaluation, ledger
+
+    for group in (ledger, evaluation):
         app.cli.add_command(group)

@@ -11,15 +11,27 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Aggregation, Category, Flag, FundSource, Level, OrgKind, Project, ReportKind, Role, User
+from .models import (
+    CONCLUDED_STATES,
+    Aggregation,
+    Category,
+    Flag,
+    FundSource,
+    Level,
+    OrgKind,
+    Project,
+    ReportKind,
+    Role,
+    User,
+)
 from .rules.credit_code import make_credit_code
 from .rules.deadlines import add_months
 from .rules.scoring import DEFAULT_SCORESHEET
 from .rules.settings import RuleSettings
-from .services import funds, panels, registry, settings
+from .services import evaluation, funds, ledger, panels, registry, settings
 from .services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
 from .services.transitions import transition
 
@@ -1003,6 +1015,18 @@ def load(today: date) -> bool:
         b.plan(kind, today.year)
     for spec in specs(today):
         b.register(spec)
-    __import__("projectmgr.services.ledger").services.ledger.load_demo_targets(today.year, b.users, today)
+    ledger.load_demo_targets(today.year, b.users, today)
+    evaluate_past_years(b)
     db.session.flush()
     return True
+
+
+def evaluate_past_years(b: Builder) -> None:
+    """The bureau has graded the running projects in earlier years, so the radar shows what is
+    really late. Concluded projects keep their conclusion (their evaluation is for staff to try)."""
+    staff = b.users["staff"]
+    first = db.session.scalar(select(func.min(Project.start_date))).year
+    for year in range(first, b.today.year):
+        for ev in evaluation.run_evaluation(staff, year, b.today, b.rules):
+            if ev.project.state not in CONCLUDED_STATES:
+                evaluation.confirm(staff, ev, None, None, b.today, b.rules)

@@ -7,11 +7,13 @@ import os
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from projectmgr import create_app
 from projectmgr.extensions import db, limiter
@@ -35,6 +37,18 @@ class Client(FlaskClient):
             for key in ("_login_user", "_flask_babel", "csrf_token", "api_user"):
                 g.pop(key, None)
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """scrypt's cost protects real passwords; in tests it only slows down the many users they
+    create. Hashing stays real (a salted PBKDF2), just with one round."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "projectmgr.models.user.generate_password_hash",
+            partial(generate_password_hash, method="pbkdf2:sha256:1"),
+        )
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,10 @@ import pytest
 
 from projectmgr.extensions import db
 from projectmgr.models import Aggregation, CreditRecord, Project
-from tests.test_panels import (  # noqa: F401 - fast_passwords is an autouse fixture
+from tests.test_panels import (
     applied_project,
     checks,
     experts,
-    fast_passwords,
     formed_panel,
     score,
 )

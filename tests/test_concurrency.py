@@ -14,7 +14,7 @@ from projectmgr.models import Project, Role, State, TransitionRecord, User
 from projectmgr.services import settings
 from projectmgr.services.transitions import transition
 
-from .test_lifecycle import Flow, _cheap_passwords, snapshot  # noqa: F401  (autouse fixture)
+from .test_lifecycle import Flow, snapshot
 
 # --- the version a client sends -------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from projectmgr.errors import Conflict
 from projectmgr.models import Level, Role
 from projectmgr.services import due_items
 
-from .test_lifecycle import SCORESHEET_90, Flow, _cheap_passwords, snapshot  # noqa: F401  (autouse fixture)
+from .test_lifecycle import SCORESHEET_90, Flow, snapshot
 
 
 def rows(flow: Flow) -> list[tuple]:

@@ -3,11 +3,9 @@ fire what, and `allowed_triggers`. The expected table is written out below from 
 lifecycle.TRANSITIONS, so that a wrong row in the code's table fails here."""
 
 from datetime import date, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from projectmgr import lifecycle
 from projectmgr.errors import GuardFailed, InvalidTransition
@@ -65,14 +63,6 @@ SCORESHEET_90 = {
     "fund_usage": 9,
     "management": 9,
 }
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    """These tests never sign in with a password: a one-round hash keeps hundreds of users fast."""
-    monkeypatch.setattr(
-        "projectmgr.models.user.generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
 
 
 def params_for(trigger: str) -> dict:

@@ -72,6 +72,9 @@ def document() -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": refs[(e.body, "validation")]}},
             }
+        if e.upload is not None:
+            upload = {"type": "object", "properties": {e.upload: {"type": "string", "format": "binary"}}}
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
         paths.setdefault(path, {})[e.method.lower()] = op
     schemas = dict(defs.get("$defs", {}))
     schemas["Error"] = ERROR

@@ -1,5 +1,6 @@
 """The domain model: one module per aggregate."""
 
+from .attachment import Attachment  # noqa: F401
 from .enums import (  # noqa: F401
     CONCLUDED_STATES,
     FINAL_STATES,
@@ -17,8 +18,11 @@ from .enums import (  # noqa: F401
     Role,
     State,
 )
+from .evaluation import Evaluation, EvaluationChange  # noqa: F401
 from .extension import ExtensionRequest  # noqa: F401
 from .funds import BudgetLine, Disbursement, Expenditure, SelfRaisedArrival  # noqa: F401
+from .ledger import LedgerProgress, LedgerTarget  # noqa: F401
+from .notification import EmailStatus, Notification  # noqa: F401
 from .organization import CreditRecord, Organization  # noqa: F401
 from .plan import Plan  # noqa: F401
 from .project import Indicator, Project  # noqa: F401

@@ -24,6 +24,19 @@ class RuleSettings:
     pass_score: Decimal = Decimal(60)
     completion_fail_below: Decimal = Decimal("0.80")
     completion_rectify_below: Decimal = Decimal("0.90")
+    # Annual evaluation (rules.evaluation): factor weights and grade thresholds on a 0..100 score.
+    evaluation_weight_on_time: Decimal = Decimal("0.30")
+    evaluation_weight_survey: Decimal = Decimal("0.20")
+    evaluation_weight_indicators: Decimal = Decimal("0.30")
+    evaluation_weight_execution: Decimal = Decimal("0.20")
+    evaluation_excellent_from: Decimal = Decimal(90)
+    evaluation_good_from: Decimal = Decimal(80)
+    evaluation_pass_from: Decimal = Decimal(60)
+    # Target ledger (rules.ledger): how far behind the expected share a target is still "at risk".
+    ledger_at_risk_margin: Decimal = Decimal("0.15")
+    # Reminders (issue 6): N days before a due date, on the day, then every K days after it.
+    reminder_days_before: tuple[int, ...] = (14, 3)
+    reminder_every_days_after: int = 7
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> RuleSettings:
@@ -36,6 +49,8 @@ class RuleSettings:
             # The default's type tells how to read the value (annotations are strings here).
             if isinstance(f.default, Decimal):
                 values[f.name] = _to_decimal(key, m[key])
+            elif isinstance(f.default, tuple):
+                values[f.name] = _to_int_tuple(key, m[key])
             else:
                 values[f.name] = _to_int(key, m[key])
         return cls(**values)
@@ -51,6 +66,17 @@ def _to_decimal(key: str, raw: Any) -> Decimal:
     if value is None or not value.is_finite() or value < 0:
         raise ValueError(f"{key}: must be a finite decimal number >= 0, got {raw!r}")
     return value
+
+
+def _to_int_tuple(key: str, raw: Any) -> tuple[int, ...]:
+    """A comma-separated string such as "14,3" (or a list of whole numbers) -> (14, 3), distinct, largest first."""
+    parts = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(parts, (list, tuple)) or not parts:
+        raise ValueError(f"{key}: must be whole numbers >= 0 separated by commas, got {raw!r}")
+    try:
+        return tuple(sorted({_to_int(key, p) for p in parts}, reverse=True))
+    except ValueError:
+        raise ValueError(f"{key}: must be whole numbers >= 0 separated by commas, got {raw!r}") from None
 
 
 def _to_int(key: str, raw: Any) -> int:
