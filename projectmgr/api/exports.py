@@ -7,10 +7,10 @@ from flask import g, request
 
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import DueKind, Flag, Level, State
+from ..models import DueKind, Flag, Level
 from ..services import excel, settings
-from ..services.projects import ProjectFilters
 from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_int, route
+from .projects import project_filters
 
 READERS = "staff, leader, admin"
 STAFF = "staff, admin"
@@ -58,14 +58,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
     roles=READERS,
 )
 def export_projects(user):
-    filters = ProjectFilters(
-        state=q_enum("state", State),
-        level=q_enum("level", Level),
-        plan_id=q_int("plan_id"),
-        organization_id=q_int("organization_id"),
-        flag=q_enum("flag", Flag),
-        q=(request.args.get("q") or "").strip()[:100] or None,
-    )
+    filters = project_filters()
     return excel.export_projects(user, filters, _lang()), "projects.xlsx"
 
 

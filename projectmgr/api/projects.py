@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask import request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -38,6 +39,18 @@ def _integrity_visible(project: Project, user) -> bool:
         return True
     panel = current_panel(project.id)
     return panel is None or panel.concluded or panel.formed_on is None
+
+
+def project_filters() -> ProjectFilters:
+    """The list filters from the query string; a bad value is a 422 naming the parameter."""
+    return ProjectFilters(
+        state=q_enum("state", State),
+        level=q_enum("level", Level),
+        plan_id=q_int("plan_id"),
+        organization_id=q_int("organization_id"),
+        flag=q_enum("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
 
 
 def project_detail(project: Project, user, when: date) -> dict:
@@ -136,16 +149,7 @@ def create_project(user, data: schemas.ProjectIn):
     },
 )
 def list_projects(user):
-    from flask import request
-
-    filters = ProjectFilters(
-        state=q_enum("state", State),
-        level=q_enum("level", Level),
-        plan_id=q_int("plan_id"),
-        organization_id=q_int("organization_id"),
-        flag=q_enum("flag", Flag),
-        q=(request.args.get("q") or "").strip()[:100] or None,
-    )
+    filters = project_filters()
     query = project_query(user, filters)
     count = query.with_only_columns(func.count(Project.id)).order_by(None)
     return paginate(query.options(joinedload(Project.plan)), lambda row: project_summary(row[0]), count)

@@ -15,13 +15,12 @@ from wtforms.validators import Length, Optional
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..models import Flag, Level, State
+from ..models import Flag, Level
 from ..services import evaluation as service
 from ..services import excel, settings
-from ..services.projects import ProjectFilters
 from . import bp, labels, readers_required, show_error, staff_required
 from .charts import grade_distribution
-from .pages import PER_PAGE, _enum_arg, _page
+from .pages import PER_PAGE, _enum_arg, _page, list_filters
 
 
 class ConfirmForm(FlaskForm):
@@ -123,12 +122,7 @@ def evaluation_export():
 @bp.route("/projects/export.xlsx")
 @readers_required
 def projects_export():
-    filters = ProjectFilters(
-        state=_enum_arg("state", State),
-        level=_enum_arg("level", Level),
-        flag=_enum_arg("flag", Flag),
-        q=(request.args.get("q") or "").strip()[:100] or None,
-    )
+    filters = list_filters()
     stream = excel.export_projects(current_user, filters, excel.current_lang())
     return excel.xlsx_response(stream, "projects.xlsx")
 

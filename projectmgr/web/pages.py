@@ -36,6 +36,16 @@ def _enum_arg(name: str, enum):
         return None
 
 
+def list_filters() -> ProjectFilters:
+    """The project list's filters from the query string; a bad value is ignored."""
+    return ProjectFilters(
+        state=_enum_arg("state", State),
+        level=_enum_arg("level", Level),
+        flag=_enum_arg("flag", Flag),
+        q=(request.args.get("q") or "").strip()[:100] or None,
+    )
+
+
 def _page() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
@@ -51,12 +61,7 @@ def load_project(project_id: int) -> Project:
 @bp.route("/projects")
 @login_required
 def projects():
-    filters = ProjectFilters(
-        state=_enum_arg("state", State),
-        level=_enum_arg("level", Level),
-        flag=_enum_arg("flag", Flag),
-        q=(request.args.get("q") or "").strip()[:100] or None,
-    )
+    filters = list_filters()
     query = project_query(current_user, filters)
     total = db.session.scalar(query.with_only_columns(func.count(Project.id)).order_by(None))
     page = _page()
