@@ -1,6 +1,7 @@
 """The HTML pages: the same services as the API, one commit per request, errors beside the fields."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
@@ -79,9 +80,22 @@ def saved() -> None:
 
 
 def next_url(default: str) -> str:
+    """Where to go after a form: only a path on this site. Browsers drop tabs and newlines and read
+    a backslash as a slash, so "/\\t/evil.example" would become "//evil.example": refuse those too."""
     target = request.form.get("next") or request.args.get("next") or ""
-    # Only local paths: never redirect to another site.
-    return target if target.startswith("/") and not target.startswith("//") else default
+    if not target.startswith("/") or any(c in target for c in "\\\t\r\n") or not target.isprintable():
+        return default
+    if target.startswith("//") or urlsplit(target).netloc:
+        return default
+    return target
+
+
+def int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10**6) -> int:
+    """A whole-number query parameter for a page; anything else (letters, "²", huge) is the default."""
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
+        return int(raw)
+    return default
 
 
 from . import auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Project
 from ..services import reminders
-from . import bp, next_url
+from . import bp, int_arg, next_url
 from .forms import EmptyForm
 
 PER_PAGE = 50
@@ -43,8 +43,7 @@ def project_messages(project: Project):
 @login_required
 def notifications():
     unread_only = request.args.get("unread") == "1"
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = int_arg("page", 1)
     rows = db.paginate(
         reminders.notifications_of(current_user, unread_only), page=page, per_page=PER_PAGE, error_out=False
     )

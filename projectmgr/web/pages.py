@@ -14,7 +14,7 @@ from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
 from ..services.projects import ProjectFilters, find_project, project_query
 from ..services.transitions import transition
-from . import apply, bp, saved
+from . import apply, bp, int_arg, saved
 from .diagram import lifecycle_svg
 from .forms import (
     DisbursementForm,
@@ -47,8 +47,7 @@ def list_filters() -> ProjectFilters:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return int_arg("page", 1)
 
 
 def load_project(project_id: int) -> Project:

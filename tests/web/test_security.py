@@ -116,3 +116,42 @@ def test_sign_in_form_is_limited_after_ten_failures(client, make):
     assert "15" in blocked.get_data(as_text=True)
     other = make.user(Role.staff)
     assert client.post("/login", data={"username": other.username, "password": "password123"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/\n/evil.example",
+    ],
+)
+def test_sign_in_never_redirects_to_another_site(client, make, target):
+    from urllib.parse import unquote
+
+    user = make.user(Role.staff)
+    response = client.post(
+        "/login", data={"username": user.username, "password": "password123", "next": unquote(target)}
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "evil.example" not in location
+
+
+def test_sign_in_keeps_a_local_next_path(client, make):
+    user = make.user(Role.staff)
+    response = client.post(
+        "/login", data={"username": user.username, "password": "password123", "next": "/projects?q=x"}
+    )
+    assert response.headers["Location"] == "/projects?q=x"
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "²", "-1", "abc", "0"])
+def test_odd_page_numbers_show_the_first_page(make, browser, page):
+    staff = make.user(Role.staff)
+    b = browser().login(staff)
+    for url in ("/projects", "/dashboard", "/notifications"):
+        assert b.get(f"{url}?page={page}").status_code == 200, url
