@@ -5,13 +5,14 @@ import copy
 import json
 import re
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from projectmgr.extensions import db
-from projectmgr.models import Level, Project, Role
+from projectmgr.models import Level, Project, Role, State
 from projectmgr.rules.credit_code import ALPHABET, make_credit_code
 
 MISSING = object()
@@ -381,7 +382,11 @@ def test_bad_expenditure_is_422(api, owner, project, path, value, field):
         ({"kind": "survey", "summary": "x", "separate_account": True}, "separate_account"),
     ],
 )
-def test_bad_report_is_422(api, owner, project, data, field):
+def test_bad_report_is_422(api, owner, staff, project, data, field):
+    # In the survey window, where a survey report is accepted: only the body is wrong.
+    project.state = State.mid_year_survey
+    project.survey_due_date = date(2026, 7, 1)
+    db.session.commit()
     o = api.as_(owner)
     with writes_nothing():
         assert_fields(o.post(f"/projects/{project.id}/reports", json=data), field)
@@ -655,3 +660,52 @@ def test_guard_failed_names_each_check_and_writes_nothing(api, s, owner, project
     assert all(d["message"] for d in details)
     db.session.refresh(project)
     assert (project.state.value, project.version) == ("mid_year_survey", version)
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "1e3"])
+def test_odd_whole_numbers_in_query_strings_are_named_errors(api, make, value):
+    staff = make.user(Role.staff)
+    response = api.as_(staff).get(f"/projects?page={value}")
+    assert response.status_code == 422
+    assert response.json["error"]["details"][0]["field"] == "page"
+    response = api.as_(staff).get(f"/projects?plan_id={value}")
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "plan_id"
+
+
+# --- ids, dates and ratios beyond what the database and the rules hold: 422/404, never 500 ----
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("plan_id", 2**31, "plan_id"),
+        ("organization_id", 10**20, "organization_id"),
+        ("owner_id", 0, "owner_id"),
+        ("responsible_staff_id", 2**40, "responsible_staff_id"),
+        ("end_date", "9999-12-31", "end_date"),
+        ("start_date", "0001-01-01", "start_date"),
+        ("indicators", [], "indicators"),
+    ],
+)
+def test_out_of_range_registration_is_422(s, body, path, value, field):
+    with writes_nothing():
+        assert_fields(s.post("/projects", json=edit(body, path, value)), field)
+
+
+def test_huge_path_id_is_404(s):
+    for url in ("/projects/99999999999999999999", f"/projects/{2**31}", f"/plans/{2**31}"):
+        assert_error(s.get(url), 404, "not_found")
+
+
+def test_huge_query_date_is_422(s, project):
+    assert_fields(s.get(f"/projects/{project.id}", query_string={"as_of": "9999-12-31"}), "as_of")
+
+
+def test_huge_self_raised_ratio_is_422(s):
+    body = {"name": "计划", "level": "municipal", "year": 2026, "min_self_raised_ratio": "10000.00"}
+    with writes_nothing():
+        assert_fields(s.post("/plans", json=body), "min_self_raised_ratio")
+
+
+def test_panel_expert_id_beyond_32_bits_is_422(s, project):
+    assert_fields(s.put(f"/projects/{project.id}/panel", json={"expert_ids": [2**31]}), "expert_ids[0]")

@@ -179,6 +179,7 @@ def test_every_ref_in_the_document_resolves(doc):
                 "special_funds",
                 "self_raised_committed",
                 "budget",
+                "indicators",
             },
         ),
         ("/api/v1/projects/{project_id}/transitions", "post", {"trigger"}),

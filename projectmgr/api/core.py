@@ -10,6 +10,7 @@ from enum import StrEnum
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
@@ -60,9 +61,9 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     try:
         data = json.loads(raw or b"")
     except ValueError:
-        raise BadRequest("The body is not valid JSON.") from None
+        raise BadRequest(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest(_("The body must be a JSON object."))
     try:
         return model.model_validate_json(raw)
     except PydanticError as exc:
@@ -77,12 +78,12 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 def bearer_user() -> User:
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+        raise Unauthorized(_("Send 'Authorization: Bearer <token>'."))
     user = user_for_token(token.strip())
     if user is None:
-        raise Unauthorized("The token is unknown or revoked.")
+        raise Unauthorized(_("The token is unknown or revoked."))
     return user
 
 
@@ -132,16 +133,27 @@ def route(
 # --- query-string parsing: every bad value is a 422 naming the parameter ----------------------
 
 
+# Ids and page numbers are 32-bit integers in the database; a larger one can name nothing.
+INT_MAX = 2**31 - 1
+# Dates the rules can compute with (as api.schemas.Day).
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2200, 12, 31)
+
+
 def q_int(name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise ValidationFailed.one(name, "Must be a whole number.")
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValidationFailed.one(name, _("Must be a whole number."))
     value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
+    maximum = INT_MAX if maximum is None else maximum
+    if value < minimum or value > maximum:
         raise ValidationFailed.one(
-            name, f"Must be between {minimum} and {maximum}." if maximum else f"Must be at least {minimum}."
+            name,
+            _("Must be between %(min)s and %(max)s.", min=minimum, max=maximum)
+            if maximum
+            else _("Must be at least %(min)s.", min=minimum),
         )
     return value
 
@@ -153,7 +165,7 @@ def q_enum(name: str, enum: type[StrEnum]):
     try:
         return enum(raw)
     except ValueError:
-        raise ValidationFailed.one(name, f"One of {', '.join(e.value for e in enum)}.") from None
+        raise ValidationFailed.one(name, _("One of %(values)s.", values=", ".join(e.value for e in enum))) from None
 
 
 def q_date(name: str) -> date | None:
@@ -163,9 +175,12 @@ def q_date(name: str) -> date | None:
     try:
         if len(raw) != 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
-        raise ValidationFailed.one(name, "A date as YYYY-MM-DD.") from None
+        raise ValidationFailed.one(name, _("A date as YYYY-MM-DD.")) from None
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationFailed.one(name, _("Must be between %(min)s and %(max)s.", min=DATE_MIN, max=DATE_MAX))
+    return value
 
 
 def as_of() -> date:

@@ -40,6 +40,10 @@ Quantity = Annotated[
 PositiveQuantity = Annotated[
     Decimal, BeforeValidator(_decimal(4, True)), WithJsonSchema({"type": "string", "example": "12.5"})
 ]
+# Ids are 32-bit integers in the database; a larger one can name nothing.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Dates the rules can compute with (a deadline months after 9999-12-31 does not exist).
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
@@ -63,7 +67,7 @@ class ExpertIn(Body):
     fields: list[Text] = []
     finance: bool = False
     title: Annotated[str, StringConstraints(max_length=120)] = ""
-    conflict_organization_ids: list[int] = []
+    conflict_organization_ids: list[Id] = []
 
 
 class UserIn(Body):
@@ -73,7 +77,7 @@ class UserIn(Body):
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     role: Role
     display_name: Text
-    organization_id: int | None = None
+    organization_id: Id | None = None
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     expert: ExpertIn | None = None
 
@@ -83,7 +87,10 @@ class PlanIn(Body):
     level: Level
     year: Annotated[int, Field(ge=2000, le=2100)]
     min_self_raised_ratio: Annotated[
-        Decimal, BeforeValidator(_decimal(2, False)), WithJsonSchema({"type": "string", "example": "1.00"})
+        Decimal,
+        BeforeValidator(_decimal(2, False)),
+        Field(le=Decimal("9999.99")),
+        WithJsonSchema({"type": "string", "example": "1.00"}),
     ] = Decimal("0")
     panel_min_size: Annotated[int, Field(ge=1, le=99)] | None = None
     panel_min_finance: Annotated[int, Field(ge=0, le=99)] | None = None
@@ -107,18 +114,18 @@ class IndicatorIn(Body):
 class ProjectIn(Body):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     title: Text
-    plan_id: int
-    organization_id: int
-    owner_id: int
-    start_date: date
-    end_date: date
+    plan_id: Id
+    organization_id: Id
+    owner_id: Id
+    start_date: Day
+    end_date: Day
     industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    responsible_staff_id: int | None = None
+    responsible_staff_id: Id | None = None
     flags: list[Flag] = []
     special_funds: Money
     self_raised_committed: Money
     budget: Annotated[list[BudgetLineIn], Field(min_length=1)]
-    indicators: list[IndicatorIn] = []
+    indicators: Annotated[list[IndicatorIn], Field(min_length=1)]
 
 
 class FlagsIn(Body):
@@ -130,25 +137,25 @@ class TransitionIn(Body):
     trigger: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
     version: int | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     conclusion: Literal["accepted", "closed_out", "failed"] | None = None
     document_no: Annotated[str, StringConstraints(max_length=100)] | None = None
     grade: Literal["excellent", "good", "pass", "fail"] | None = None
 
 
 class DisbursementIn(Body):
-    date: date
+    date: Day
     amount: PositiveMoney
 
 
 class SelfRaisedIn(Body):
-    date: date
+    date: Day
     amount: PositiveMoney
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class ExpenditureIn(Body):
-    date: date
+    date: Day
     category: Category
     source: FundSource
     amount: PositiveMoney
@@ -168,7 +175,7 @@ class ReportIn(Body):
 
 
 class ExtensionIn(Body):
-    new_end_date: date
+    new_end_date: Day
     reason: LongText
 
 
@@ -183,7 +190,7 @@ class DrawIn(Body):
 
 
 class PanelIn(Body):
-    expert_ids: list[int] | None = None
+    expert_ids: list[Id] | None = None
     draw: DrawIn | None = None
 
 

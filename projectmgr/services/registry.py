@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -26,9 +27,11 @@ from ..rules.settings import RuleSettings
 def create_organization(name: str, kind: OrgKind, credit_code: str) -> Organization:
     code = normalize_credit_code(credit_code)
     if not is_valid_credit_code(code):
-        raise ValidationFailed.one("credit_code", "Not a valid unified social credit code (GB 32100-2015 check digit).")
+        raise ValidationFailed.one(
+            "credit_code", _("Not a valid unified social credit code (GB 32100-2015 check digit).")
+        )
     if db.session.scalar(select(Organization.id).where(Organization.credit_code == code)):
-        raise Conflict(f"An organization with credit code {code} exists already.")
+        raise Conflict(_("An organization with credit code %(code)s exists already.", code=code))
     org = Organization(name=name, kind=kind, credit_code=code)
     db.session.add(org)
     db.session.flush()
@@ -55,26 +58,28 @@ def create_user(
 ) -> User:
     """actor None is the command line, which may create anyone."""
     if actor is not None and role not in CREATABLE_ROLES.get(actor.role, set()):
-        raise Forbidden(f"A {actor.role.value} may not create {role.value} accounts.")
+        raise Forbidden(_("A %(actor)s may not create %(role)s accounts.", actor=actor.role.value, role=role.value))
     errors = []
     if len(password) < 8:
-        errors.append({"field": "password", "message": "At least 8 characters."})
+        errors.append({"field": "password", "message": _("At least 8 characters.")})
     if role == Role.owner and organization_id is None:
-        errors.append({"field": "organization_id", "message": "A project owner belongs to an organization."})
+        errors.append({"field": "organization_id", "message": _("A project owner belongs to an organization.")})
     if organization_id is not None and db.session.get(Organization, organization_id) is None:
-        errors.append({"field": "organization_id", "message": "No such organization."})
+        errors.append({"field": "organization_id", "message": _("No such organization.")})
     if expert is not None and role != Role.expert:
-        errors.append({"field": "expert", "message": "Only expert accounts carry an expert profile."})
+        errors.append({"field": "expert", "message": _("Only expert accounts carry an expert profile.")})
     conflict_ids = list((expert or {}).get("conflict_organization_ids") or [])
     if conflict_ids:
         known = set(db.session.scalars(select(Organization.id).where(Organization.id.in_(conflict_ids))))
         for oid in conflict_ids:
             if oid not in known:
-                errors.append({"field": "expert.conflict_organization_ids", "message": f"No organization {oid}."})
+                errors.append(
+                    {"field": "expert.conflict_organization_ids", "message": _("No organization %(id)s.", id=oid)}
+                )
     if errors:
         raise ValidationFailed(errors)
     if db.session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"The username {username} is taken.")
+        raise Conflict(_("The username %(username)s is taken.", username=username))
     user = User(
         username=username,
         role=role,
@@ -125,9 +130,10 @@ def create_plan(
 
 
 def get_or_404(model, object_id: int, what: str):
-    obj = db.session.get(model, object_id)
+    # Ids are 32-bit integers in the database: a larger one names nothing (and PostgreSQL would refuse it).
+    obj = db.session.get(model, object_id) if 0 < object_id <= 2**31 - 1 else None
     if obj is None:
-        raise NotFound(f"No {what} {object_id}.")
+        raise NotFound(_("No %(what)s %(id)s.", what=what, id=object_id))
     return obj
 
 
