@@ -43,9 +43,12 @@ class Context:
 
     @cached_property
     def facts(self):
+        from .models import ReportKind
         from .services.facts import project_facts
 
-        return project_facts(self.project, self.settings, self.as_of)
+        # A transition acts on the records as they stand, even when it is dated (the sweep's as_of).
+        # What decides an acceptance (conclude, close_out) is what the acceptance reports declare.
+        return project_facts(self.project, self.settings, report_kind=ReportKind.acceptance)
 
 
 @dataclass(frozen=True)

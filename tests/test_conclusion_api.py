@@ -1,10 +1,13 @@
 """The computed conclusion over the API (DESIGN §6): `conclude` waits for every score, then the
 conclusion rules decide from exact figures; a failure writes a credit record (DESIGN §8)."""
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 import pytest
 
 from projectmgr.extensions import db
-from projectmgr.models import Aggregation, CreditRecord, Project
+from projectmgr.models import Aggregation, CreditRecord, Project, Role
 from tests.test_panels import (
     applied_project,
     checks,
@@ -91,7 +94,7 @@ def test_decision_reports_the_exact_figures(api, make):
 
     decision = r.json["decision"]
     assert decision["score"] == "59.80" and decision["grade"] == "fail"
-    assert decision["totals"] == ["60.00", "60.00", "60.00", "60.00", "59.00"]
+    assert decision["totals"] == ["59.00", "60.00", "60.00", "60.00", "60.00"]  # sorted: blind
     assert decision["aggregation"] == "mean"
     assert decision["failed_checks"] == []
     assert "59.8" in decision["reason"]
@@ -234,3 +237,110 @@ def test_a_failed_conclusion_writes_a_credit_record(api, make):
         },
     )
     assert checks(r) == ["credit"]
+
+
+# --- what decides the conclusion is fixed during the review ---------------------------------
+
+
+@pytest.mark.parametrize("kind", ["acceptance", "survey"])
+@pytest.mark.parametrize("under_review", [False, True])
+def test_no_report_while_the_acceptance_is_examined(api, make, kind, under_review):
+    case = applied_project(make, api, achieved="50")
+    members = experts(make, 5)
+    if under_review:
+        formed_panel(case, members)
+    body = {"kind": kind, "summary": "改", "indicators": [{"key": "sales", "achieved": "100"}]}
+    r = case.o.post(case.url("/reports"), json=body)
+    assert r.status_code == 409, r.json
+    assert r.json["error"]["code"] == "conflict"
+    if under_review:
+        # The conclusion counts the report that was examined: 50% completion, rule 3.
+        r = run_conclusion(case, members, [90] * 5)
+        assert r.json["decision"]["rule"] == 3 and r.json["state"] == "failed", r.json
+
+
+def test_the_conclusion_counts_acceptance_reports_only(api, make):
+    """A survey report filed after the acceptance report does not change the completion counted."""
+    staff, owner = make.user(Role.staff), make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff)
+    s, o = api.as_(staff), api.as_(owner)
+    url = f"/projects/{project.id}"
+
+    def ok(r, status=200):
+        assert r.status_code == status, r.json
+        return r.json
+
+    ok(s.post(f"{url}/transitions", json={"trigger": "start"}))
+    ok(s.post(f"{url}/disbursements", json={"date": "2026-02-01", "amount": "100000.00"}), 201)
+    ok(o.post(f"{url}/self-raised", json={"date": "2026-02-01", "amount": "100000.00"}), 201)
+    report = {"kind": "acceptance", "summary": "完成", "separate_account": True}
+    ok(o.post(f"{url}/reports", json=report | {"indicators": [{"key": "sales", "achieved": "50"}]}), 201)
+    due = (date.today() + timedelta(days=10)).isoformat()
+    ok(s.post(f"{url}/transitions", json={"trigger": "open_survey", "due_date": due}))
+    survey = {"kind": "survey", "summary": "中期", "indicators": [{"key": "sales", "achieved": "100"}]}
+    ok(o.post(f"{url}/reports", json=survey), 201)
+    ok(o.post(f"{url}/transitions", json={"trigger": "submit_survey"}))
+    ok(s.post(f"{url}/transitions", json={"trigger": "accept_survey"}))
+    ok(o.post(f"{url}/transitions", json={"trigger": "apply_acceptance"}))
+    from tests.test_panels import Case
+
+    case = Case(project.id, project.organization_id, staff, owner, s, o, api)
+    members = experts(make, 5)
+    formed_panel(case, members)
+    r = run_conclusion(case, members, [90] * 5)
+    decision = r.json["decision"]
+    assert Decimal(decision["indicator_completion"]) == Decimal("0.5")
+    assert decision["rule"] == 3 and r.json["state"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("state", "kind"), [("approved", "survey"), ("approved", "acceptance"), ("in_progress", "survey")]
+)
+def test_reports_outside_their_window_are_refused(api, make, state, kind):
+    staff, owner = make.user(Role.staff), make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff)
+    if state == "in_progress":
+        assert api.as_(staff).post(f"/projects/{project.id}/transitions", json={"trigger": "start"}).status_code == 200
+    r = api.as_(owner).post(f"/projects/{project.id}/reports", json={"kind": kind, "summary": "x"})
+    assert r.status_code == 409, r.json
+
+
+# --- a panel whose members all stepped aside ------------------------------------------------
+
+
+def test_conclude_with_every_member_conflicted_is_refused_naming_the_panel(api, make):
+    case = applied_project(make, api)
+    members = experts(make, 5)
+    formed_panel(case, members)
+    for e in members:
+        r = case.api.as_(e).post(case.url("/panel/conflict"), json={"reason": "亲属"})
+        assert r.status_code == 200, r.json
+    r = case.fire("conclude")
+    assert "panel" in checks(r)
+    assert case.s.get(case.url()).json["state"] == "under_review"
+
+
+# --- blind scoring: leaders and the owner's history -----------------------------------------
+
+
+def test_leader_sees_members_only_after_the_conclusion_and_history_hides_totals(api, make):
+    case = applied_project(make, api)
+    members = experts(make, 5)
+    formed_panel(case, members)
+    leader = make.user(Role.leader)
+    for e, points in zip(members, [90, 80, 85, 85, 85], strict=True):
+        assert score(case, e, points).status_code == 200
+    r = case.api.as_(leader).get(case.url("/scores"))
+    assert r.status_code == 200 and "members" not in r.json and r.json["aggregate"] is None, r.json
+    assert case.fire("conclude").status_code == 200
+    r = case.api.as_(leader).get(case.url("/scores"))
+    assert len(r.json["members"]) == 5
+
+    def conclude_details(client):
+        [row] = [h for h in client.get(case.url("/history")).json["items"] if h["trigger"] == "conclude"]
+        return row["details"]
+
+    assert conclude_details(case.s)["totals"] == ["80.00", "85.00", "85.00", "85.00", "90.00"]
+    for client in (case.o, case.api.as_(leader)):
+        details = conclude_details(client)
+        assert "totals" not in details and details["score"] == "85.00"

@@ -40,6 +40,7 @@ def payload(plan, owner, code: str) -> dict:
         "special_funds": "100000.00",
         "self_raised_committed": "100000.00",
         "budget": [{"category": "equipment", "special": "100000", "self_raised": "100000"}],
+        "indicators": [{"key": "sales", "name": "销售收入", "unit": "万元", "target": "100"}],
     }
 
 

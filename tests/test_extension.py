@@ -39,9 +39,15 @@ def request(api, owner, pid: int, new_end: date, reason: str = "设备到货延�
 
 
 def acceptance_due_dates(pid: int) -> list[date]:
+    """Due dates of the open acceptance-application items (an approved extension closes the old
+    item and opens one for the new deadline)."""
     return list(
         db.session.scalars(
-            select(DueItem.due_date).where(DueItem.project_id == pid, DueItem.kind == DueKind.acceptance_application)
+            select(DueItem.due_date).where(
+                DueItem.project_id == pid,
+                DueItem.kind == DueKind.acceptance_application,
+                DueItem.closed_on.is_(None),
+            )
         )
     )
 
@@ -190,3 +196,25 @@ def test_no_extension_once_the_project_has_applied(api, running):
     ok(o.post(f"/projects/{project.id}/transitions", json={"trigger": "apply_acceptance"}))
     r = request(api, owner, project.id, LIMIT)
     assert r.status_code == 409 and r.json["error"]["code"] == "conflict", r.json
+
+
+def test_a_pending_request_is_not_approved_once_the_project_has_applied(api, running):
+    project, staff, owner = running
+    o = api.as_(owner)
+    ok(request(api, owner, project.id, LIMIT), 201)
+    report = {"kind": "acceptance", "summary": "完成", "indicators": [{"key": "sales", "achieved": "100"}]}
+    ok(o.post(f"/projects/{project.id}/reports", json=report), 201)
+    ok(o.post(f"/projects/{project.id}/transitions", json={"trigger": "apply_acceptance"}))
+    r = api.as_(staff).post(f"/projects/{project.id}/extension/decision", json={"approve": True})
+    assert r.status_code == 409 and r.json["error"]["code"] == "conflict", r.json
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).end_date == END
+
+
+def test_terminating_refuses_the_pending_request(api, running):
+    project, staff, owner = running
+    ok(request(api, owner, project.id, LIMIT), 201)
+    ok(api.as_(staff).post(f"/projects/{project.id}/transitions", json={"trigger": "terminate", "comment": "单位注销"}))
+    db.session.expire_all()
+    row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
+    assert row.status.value == "refused" and row.decided_at is not None

@@ -10,7 +10,18 @@ from sqlalchemy import func, select
 from projectmgr import lifecycle
 from projectmgr.errors import GuardFailed, InvalidTransition
 from projectmgr.extensions import db
-from projectmgr.models import CreditRecord, DueItem, DueKind, Grade, Level, Project, Role, State, TransitionRecord
+from projectmgr.models import (
+    CreditRecord,
+    DueItem,
+    DueKind,
+    Grade,
+    Level,
+    Panel,
+    Project,
+    Role,
+    State,
+    TransitionRecord,
+)
 from projectmgr.models.base import utcnow
 from projectmgr.services import due_items, settings
 from projectmgr.services.transitions import transition
@@ -166,6 +177,12 @@ class Flow:
         r = self.owner.post(f"{self.url}/reports", json=body)
         assert r.status_code == 201, r.json
 
+    def report_refused(self, kind: str) -> None:
+        """Out of its window a report is refused (409) and counts for nothing."""
+        body = {"kind": kind, "summary": f"{kind} 报告", "indicators": [{"key": "sales", "achieved": "100"}]}
+        r = self.owner.post(f"{self.url}/reports", json=body)
+        assert r.status_code == 409, r.json
+
     def self_raised_in_full(self) -> None:
         r = self.owner.post(f"{self.url}/self-raised", json={"date": "2026-02-01", "amount": "100000.00"})
         assert r.status_code == 201, r.json
@@ -309,7 +326,7 @@ def test_an_unknown_trigger_is_a_validation_error(api, make, name):
 def test_submit_survey_needs_a_report_from_this_survey_window(api, make):
     flow = Flow(api, make)
     flow.ok(flow.staff, "start")
-    flow.report("survey")  # before the window opens: does not count
+    flow.report_refused("survey")  # before the window opens: refused
     flow.ok(flow.staff, "open_survey", due_date=(date.today() + timedelta(days=20)).isoformat())
     assert checks_of(flow.fire(flow.owner, "submit_survey")) == ["survey_report"]
     flow.report("survey")
@@ -326,7 +343,7 @@ def test_apply_acceptance_needs_an_acceptance_report(api, make):
     flow = Flow(api, make)
     flow.ok(flow.staff, "start")
     assert checks_of(flow.fire(flow.owner, "apply_acceptance")) == ["acceptance_report"]
-    flow.report("survey")  # a survey report is not an acceptance report
+    flow.report_refused("survey")  # survey reports belong to the survey window
     assert checks_of(flow.fire(flow.owner, "apply_acceptance")) == ["acceptance_report"]
     flow.report("acceptance")
     data = flow.ok(flow.owner, "apply_acceptance")
@@ -345,7 +362,7 @@ def test_reapply_needs_a_new_acceptance_report_after_rectification_began(api, ma
 
     # The acceptance report from before the rectification does not count.
     assert checks_of(flow.fire(flow.owner, "reapply")) == ["acceptance_report"]
-    flow.report("survey")
+    flow.report_refused("survey")
     assert checks_of(flow.fire(flow.owner, "reapply")) == ["acceptance_report"]
     flow.self_raised_in_full()
     flow.report("acceptance")
@@ -378,10 +395,13 @@ def test_form_panel_refuses_a_panel_broken_by_a_declared_conflict(api, make):
 def test_form_panel_is_municipal_only(api, make, level):
     flow = Flow(api, make, level)
     flow.to_acceptance_applied()
-    flow.set_panel(flow.experts())  # a valid panel: only the level refuses
     before = snapshot(flow.id)
-    assert checks_of(flow.fire(flow.staff, "form_panel")) == ["municipal_only"]
+    # A valid panel is refused for its level: a higher authority concludes these projects.
+    r = flow.staff.put(f"{flow.url}/panel", json={"expert_ids": [e.id for e in flow.experts()]})
+    assert checks_of(r) == ["municipal_only"]
+    assert checks_of(flow.fire(flow.staff, "form_panel")) == ["municipal_only", "panel"]
     assert snapshot(flow.id) == before
+    assert db.session.scalar(select(func.count()).select_from(Panel)) == 0
 
 
 def test_conclude_needs_every_member_scored(api, make):
@@ -683,7 +703,8 @@ def test_allowed_triggers_under_review(api, make):
 def test_allowed_triggers_after_the_application(api, make, level, expected):
     flow = Flow(api, make, level)
     flow.to_acceptance_applied()
-    flow.set_panel(flow.experts())
+    if level == Level.municipal:
+        flow.set_panel(flow.experts())
     assert flow.get(flow.staff)["allowed_triggers"] == expected
 
 
@@ -728,3 +749,17 @@ def test_lifecycle_diagram_is_drawn_from_the_table(runner):
     assert len(edges) == sum(len(src) * len(dst) for src, dst, _ in DESIGN.values())
     assert "accepted --> terminated: terminate" not in edges
     assert "[*] --> approved" in lines
+
+
+def test_evaluate_closes_every_open_annual_evaluation(api, make):
+    """Earlier years' open evaluations too: an evaluated project owes none."""
+    flow = Flow(api, make)
+    put_in_state(flow.project, S.accepted)
+    year = date.today().year
+    for y in (year - 1, year, year + 1):
+        due_items.open_item(flow.project, DueKind.annual_evaluation, date(y, 12, 31), year=y)
+    db.session.commit()
+    flow.ok(flow.staff, "evaluate", grade="good")
+    db.session.expire_all()
+    still_open = due_items.items_of(db.session.get(Project, flow.id), DueKind.annual_evaluation)
+    assert still_open == []

@@ -167,8 +167,16 @@ FUND_MATRIX = [("disbursements", role, STAFF_ONLY[role]) for role in ALL_ROLES] 
 @pytest.mark.parametrize(("what", "role", "status"), FUND_MATRIX)
 def test_funds_and_reports_by_role(world, what, role, status):
     client = world.as_(role)
+    project = world.a
+    if what == "reports":
+        # Reports are frozen while A-1 is examined: an acceptance report goes to the running A-2
+        # (expert_in sits on A-1's panel, not on A-2's).
+        project = world.c
+        r = world.as_("staff").post(f"/projects/{project.id}/transitions", json={"trigger": "start"})
+        assert r.status_code == 200, r.json
+        status = dict(OWNER_ONLY, expert_in=404)[role]
     before = row_counts()
-    r = client.post(f"/projects/{world.a.id}/{what}", json=FUND_BODIES[what])
+    r = client.post(f"/projects/{project.id}/{what}", json=FUND_BODIES[what])
     expect(r, status)
     db.session.rollback()
     after = row_counts()
@@ -294,6 +302,7 @@ def test_registering_a_project_is_staff_work(world, role, status):
         "special_funds": "10",
         "self_raised_committed": "10",
         "budget": [{"category": "equipment", "special": "10", "self_raised": "10"}],
+        "indicators": [{"key": "sales", "name": "销售收入", "unit": "万元", "target": "100"}],
     }
     before = row_counts()
     r = world.as_(role).post("/projects", json=body)

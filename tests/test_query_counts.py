@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, insert
 
 from projectmgr.extensions import db
-from projectmgr.models import DueItem, DueKind, Level, Organization, Plan, Project, Role, State, User
+from projectmgr.models import DueItem, DueKind, ExpertConflict, Level, Organization, Plan, Project, Role, State, User
 from projectmgr.rules.credit_code import make_credit_code
 from projectmgr.rules.deadlines import acceptance_due, annual_evaluation_due
 from projectmgr.rules.settings import RuleSettings
@@ -272,3 +272,49 @@ def test_the_seed_gives_every_filter_something_to_find(make):
     everything = expected_overdue(seeded, {})
     for params in [p.values[0] for p in OVERDUE_FILTERS[1:]]:
         assert 0 < expected_overdue(seeded, params) < everything, params
+
+
+# --- reviews and users: a fixed number of statements per page ---------------------------------
+
+
+def _panels_for(make, expert_id: int, n: int) -> None:
+    """n more projects (each with its own plan) whose panel the expert sits on, every other one scored."""
+    from projectmgr.models import Panel, PanelMember, Recommendation, Score
+
+    for i in range(n):
+        project = make.project()
+        member = PanelMember(expert_id=expert_id)
+        db.session.add(Panel(project_id=project.id, round=1, year=2026, members=[member]))
+        if i % 2 == 0:
+            member.score = Score(scores={}, total=Decimal("80.00"), recommendation=Recommendation.pass_)
+    db.session.commit()
+
+
+def test_reviews_cost_the_same_at_2_and_8_panels(api, make, statements):
+    expert_id = make.user(Role.expert).id
+    counts = {}
+    for size in (2, 8):
+        _panels_for(make, expert_id, size - (2 if counts else 0))
+        body, counts[size] = counted_get(api.as_(db.session.get(User, expert_id)), statements, "/reviews", {})
+        assert body["total"] == size and len(body["items"]) == size and body["page"] == 1
+        assert sum(1 for item in body["items"] if item["scored"]) == size // 2
+    assert counts[2] == counts[8]
+    body, _ = counted_get(api.as_(db.session.get(User, expert_id)), statements, "/reviews", {"page": 2, "per_page": 3})
+    assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (8, 2, 3, 3)
+
+
+def test_users_cost_the_same_at_2_and_8_experts(api, make, statements):
+    staff_id = make.user(Role.staff).id
+    org_id = make.organization().id
+    counts = {}
+    for size in (2, 8):
+        while db.session.query(User).filter(User.role == Role.expert).count() < size:
+            expert = make.user(Role.expert, finance=True)
+            expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
+            db.session.commit()
+        body, counts[size] = counted_get(
+            api.as_(db.session.get(User, staff_id)), statements, "/users", {"role": "expert"}
+        )
+        assert body["total"] == size
+        assert all(u["expert"]["conflict_organization_ids"] == [org_id] for u in body["items"])
+    assert counts[2] == counts[8]

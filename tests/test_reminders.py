@@ -351,3 +351,50 @@ def test_the_sweep_command_reports_the_notifications(runner, make, people):
 def test_a_bad_reminder_setting_names_the_key(value):
     with pytest.raises(ValueError, match="RULE_REMINDER_DAYS_BEFORE"):
         RuleSettings.from_mapping({"RULE_REMINDER_DAYS_BEFORE": value})
+
+
+def test_an_extension_restarts_the_reminders_of_the_acceptance_deadline(make, app):
+    """The moved deadline is a new due item: its 'before' reminders go out although the old
+    deadline's already did."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from projectmgr.extensions import db
+    from projectmgr.models import DueItem, DueKind, Role
+    from projectmgr.models.notification import Notification
+    from projectmgr.services import funds, settings
+    from projectmgr.services.reminders import queue_reminders
+
+    staff = make.user(Role.staff)
+    owner = make.user(Role.owner)
+    today = date.today()
+    project = make.project(owner=owner, staff=staff, start=today - timedelta(days=400), end=today + timedelta(days=20))
+    old_due = db.session.scalar(
+        select(DueItem.due_date).where(DueItem.project_id == project.id, DueItem.kind == DueKind.acceptance_application)
+    )
+    queue_reminders(old_due - timedelta(days=14), settings())
+    db.session.commit()
+    funds.request_extension(owner, project, project.end_date + timedelta(days=90), "设备到货延迟", settings(), today)
+    funds.decide_extension(staff, project, True, settings())
+    db.session.commit()
+    new_due = db.session.scalar(
+        select(DueItem.due_date).where(
+            DueItem.project_id == project.id,
+            DueItem.kind == DueKind.acceptance_application,
+            DueItem.closed_on.is_(None),
+        )
+    )
+    assert new_due > old_due
+    queue_reminders(new_due - timedelta(days=14), settings())
+    db.session.commit()
+    sent = db.session.scalars(
+        select(Notification.rule)
+        .join(DueItem, DueItem.id == Notification.due_item_id)
+        .where(
+            DueItem.project_id == project.id,
+            DueItem.kind == DueKind.acceptance_application,
+            Notification.user_id == owner.id,
+        )
+    ).all()
+    assert sorted(sent) == ["before:14", "before:14"]

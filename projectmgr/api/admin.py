@@ -1,10 +1,13 @@
 """Tokens, organizations, users and plans."""
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..errors import Forbidden, Unauthorized
-from ..models import Organization, Plan, User
+from ..models import ExpertProfile, Organization, Plan, User
 from ..security import signin_limit
 from ..services import registry, settings
 from ..services.registry import authenticate, issue_token, revoke_token
@@ -28,7 +31,7 @@ STAFF = "staff, admin"
 def post_token(data: schemas.TokenIn):
     user = authenticate(data.username, data.password)
     if user is None:
-        raise Unauthorized("Wrong username or password.")
+        raise Unauthorized(_("Wrong username or password."))
     return {"token": issue_token(user), "user": {"id": user.id, "username": user.username, "role": user.role.value}}
 
 
@@ -45,7 +48,7 @@ def get_me(user):
 
 def _staff(user: User) -> None:
     if not user.is_staff:
-        raise Forbidden("Only bureau staff may do this.")
+        raise Forbidden(_("Only bureau staff may do this."))
 
 
 @route(
@@ -65,7 +68,7 @@ def post_organization(user, data: schemas.OrganizationIn):
 @route("/organizations", summary="List organizations", tag="registry", query={"page": "", "per_page": ""})
 def list_organizations(user):
     if not user.can_read_all:
-        raise Forbidden("Only bureau staff and leaders list organizations.")
+        raise Forbidden(_("Only bureau staff and leaders list organizations."))
     return paginate(select(Organization).order_by(Organization.id), lambda row: organization_json(row[0]))
 
 
@@ -80,7 +83,7 @@ def list_organizations(user):
 )
 def post_user(user, data: schemas.UserIn):
     if not user.is_staff:
-        raise Forbidden("Only bureau staff and admins create users.")
+        raise Forbidden(_("Only bureau staff and admins create users."))
     created = registry.create_user(
         user,
         username=data.username,
@@ -97,11 +100,11 @@ def post_user(user, data: schemas.UserIn):
 @route("/users", summary="List users", tag="registry", query={"role": "filter by role", "page": "", "per_page": ""})
 def list_users(user):
     if not user.is_staff:
-        raise Forbidden("Only bureau staff list users.")
+        raise Forbidden(_("Only bureau staff list users."))
     from ..models import Role
     from .core import q_enum
 
-    query = select(User).order_by(User.id)
+    query = select(User).options(selectinload(User.expert).selectinload(ExpertProfile.conflicts)).order_by(User.id)
     role = q_enum("role", Role)
     if role is not None:
         query = query.where(User.role == role)
@@ -122,4 +125,4 @@ def list_plans(user):
 
 @route("/plans/<int:plan_id>", summary="One plan", tag="registry")
 def get_plan(user, plan_id: int):
-    return plan_json(registry.get_or_404(Plan, plan_id, "plan"))
+    return plan_json(registry.get_or_404(Plan, plan_id, _l("plan")))

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -176,11 +177,17 @@ def get_project(user, project_id: int):
 def put_flags(user, project_id: int, data: schemas.FlagsIn):
     project = find_project(user, project_id)
     if not user.is_staff:
-        raise Forbidden("Only bureau staff flag projects.")
+        raise Forbidden(_("Only bureau staff flag projects."))
     if data.version is not None and data.version != project.version:
         from ..errors import StaleVersion
 
-        raise StaleVersion(f"Version {data.version} is not the current version {project.version}.")
+        raise StaleVersion(
+            _(
+                "Version %(version)s is not the current version %(current)s.",
+                version=data.version,
+                current=project.version,
+            )
+        )
     set_flags(project, data.flags)
     db.session.flush()
     return project_detail(project, user, date.today())
@@ -214,7 +221,7 @@ def get_history(user, project_id: int):
         .where(TransitionRecord.project_id == project.id)
         .order_by(TransitionRecord.at, TransitionRecord.id)
     )
-    return paginate(query, lambda row: history_json(row[0]))
+    return paginate(query, lambda row: history_json(row[0], staff=user.is_staff))
 
 
 @route(

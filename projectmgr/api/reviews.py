@@ -2,13 +2,15 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 from ..errors import Forbidden
 from ..models import Role
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
 from ..services.projects import find_project
 from . import schemas
-from .core import route
+from .core import paginate, route
 from .serialize import day, project_summary
 
 
@@ -81,12 +83,12 @@ def put_panel(user, project_id: int, data: schemas.PanelIn):
 def get_panel(user, project_id: int):
     project = find_project(user, project_id)
     if user.role == Role.owner:
-        raise Forbidden("The panel's members are not shown to the owner.")
+        raise Forbidden(_("The panel's members are not shown to the owner."))
     panel = panels.panel_for_round(project) or panels.current_panel(project.id)
     if panel is None:
         from ..errors import NotFound
 
-        raise NotFound("This project has no panel yet.")
+        raise NotFound(_("This project has no panel yet."))
     data = _panel_json(panel)
     if user.role == Role.expert:
         data["members"] = [m for m in data["members"] if m["expert_id"] == user.id]
@@ -119,7 +121,7 @@ def post_conflict(user, project_id: int, data: schemas.ConflictIn):
 def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
     project = find_project(user, project_id)
     if user.role != Role.expert:
-        raise Forbidden("Only panel members score.")
+        raise Forbidden(_("Only panel members score."))
     score = panels.submit_score(user, project, data.scores, data.recommendation, data.integrity_concern, data.comment)
     return {
         "scores": score.scores,
@@ -139,12 +141,19 @@ def get_scores(user, project_id: int):
     return panels.scores_view(user, find_project(user, project_id))
 
 
-@route("/reviews", summary="The projects whose panel I sit on", tag="acceptance", roles="experts")
+@route(
+    "/reviews",
+    summary="The projects whose panel I sit on",
+    tag="acceptance",
+    roles="experts",
+    query={"page": "", "per_page": ""},
+)
 def get_reviews(user):
     if user.role != Role.expert:
-        raise Forbidden("Only expert reviewers have reviews.")
-    items = []
-    for project, panel, member in panels.review_projects(user):
+        raise Forbidden(_("Only expert reviewers have reviews."))
+
+    def item(row) -> dict:
+        project, panel, member = row
         data = project_summary(project)
         data.update(
             round=panel.round,
@@ -154,5 +163,6 @@ def get_reviews(user):
             scored=member.score is not None,
             conflict_declared=member.conflict_declared_at is not None,
         )
-        items.append(data)
-    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
+        return data
+
+    return paginate(panels.review_query(user), item)

@@ -83,7 +83,11 @@ def project_summary(project: Project) -> dict:
     }
 
 
-def history_json(record: TransitionRecord) -> dict:
+def history_json(record: TransitionRecord, staff: bool = True) -> dict:
+    """staff=False: without the panel members' individual totals of a conclusion (blind scoring)."""
+    details = record.details
+    if not staff and details and "totals" in details:
+        details = {k: v for k, v in details.items() if k != "totals"}
     return {
         "trigger": record.trigger,
         "from_state": record.from_state.value,
@@ -91,5 +95,5 @@ def history_json(record: TransitionRecord) -> dict:
         "actor": record.actor.username if record.actor else "system",
         "at": instant(record.at),
         "comment": record.comment,
-        "details": record.details,
+        "details": details,
     }

@@ -75,12 +75,15 @@ def open_registration_items(project: Project, settings: RuleSettings) -> None:
         open_item(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
 
 
-def move_acceptance_deadline(project: Project, settings: RuleSettings) -> None:
-    """After an approved extension: the application's due date follows the new end date, and
-    the years it adds get their annual evaluations."""
+def move_acceptance_deadline(project: Project, settings: RuleSettings, on: date) -> None:
+    """After an approved extension: the application is due by the new end date + 3 months, and
+    the years it adds get their annual evaluations. The old item is closed and a new one opened
+    (rather than its date changed), so the reminders of the new deadline go out afresh."""
     due = acceptance_due(project.end_date, settings)
     for item in items_of(project, DueKind.acceptance_application):
-        item.due_date = due
+        if item.due_date != due:
+            item.closed_on = on
+            open_item(project, DueKind.acceptance_application, due)
     years = {i.year for i in items_of(project, DueKind.annual_evaluation, only_open=False)}
     for year in range(project.start_date.year, due.year + 1):
         if year not in years:

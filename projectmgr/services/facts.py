@@ -1,7 +1,7 @@
 """Figures computed live from a project's records: fund totals, binding indicators, completion."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -37,41 +37,55 @@ class ProjectFacts:
     achieved: dict[int, Decimal]  # indicator id -> latest achieved value
 
 
-def _sum(model, project_id: int) -> Decimal:
-    total = db.session.scalar(select(func.sum(model.amount)).where(model.project_id == project_id))
+def _until(as_of: date | None) -> datetime | None:
+    """Records submitted before the end of as_of count as of that day."""
+    return None if as_of is None else datetime.combine(as_of + timedelta(days=1), time.min)
+
+
+def _sum(model, project_id: int, as_of: date | None = None) -> Decimal:
+    query = select(func.sum(model.amount)).where(model.project_id == project_id)
+    if as_of is not None:
+        query = query.where(model.date <= as_of)
+    total = db.session.scalar(query)
     return total if total is not None else ZERO
 
 
-def spending(project_id: int) -> dict[tuple[str, str], Decimal]:
-    rows = db.session.execute(
-        select(Expenditure.source, Expenditure.category, func.sum(Expenditure.amount))
-        .where(Expenditure.project_id == project_id)
-        .group_by(Expenditure.source, Expenditure.category)
+def spending(project_id: int, as_of: date | None = None) -> dict[tuple[str, str], Decimal]:
+    query = select(Expenditure.source, Expenditure.category, func.sum(Expenditure.amount)).where(
+        Expenditure.project_id == project_id
     )
+    if as_of is not None:
+        query = query.where(Expenditure.date <= as_of)
+    rows = db.session.execute(query.group_by(Expenditure.source, Expenditure.category))
     return {(source.value, category.value): amount for source, category, amount in rows}
 
 
-def latest_achieved(project: Project) -> dict[int, Decimal]:
-    """The most recent reported value of each indicator."""
-    rows = db.session.execute(
+def latest_achieved(
+    project: Project, as_of: date | None = None, report_kind: ReportKind | None = None
+) -> dict[int, Decimal]:
+    """The most recent reported value of each indicator (reported by the end of as_of), from
+    reports of `report_kind` only when given."""
+    query = (
         select(IndicatorValue.indicator_id, IndicatorValue.achieved)
         .join(Report, Report.id == IndicatorValue.report_id)
         .where(Report.project_id == project.id)
-        .order_by(Report.submitted_at.desc(), Report.id.desc())
     )
+    if report_kind is not None:
+        query = query.where(Report.kind == report_kind)
+    if as_of is not None:
+        query = query.where(Report.submitted_at < _until(as_of))
+    rows = db.session.execute(query.order_by(Report.submitted_at.desc(), Report.id.desc()))
     achieved: dict[int, Decimal] = {}
     for indicator_id, value in rows:
         achieved.setdefault(indicator_id, value)
     return achieved
 
 
-def latest_separate_account(project_id: int) -> bool | None:
-    return db.session.scalar(
-        select(Report.separate_account)
-        .where(Report.project_id == project_id, Report.kind == ReportKind.acceptance)
-        .order_by(Report.submitted_at.desc(), Report.id.desc())
-        .limit(1)
-    )
+def latest_separate_account(project_id: int, as_of: date | None = None) -> bool | None:
+    query = select(Report.separate_account).where(Report.project_id == project_id, Report.kind == ReportKind.acceptance)
+    if as_of is not None:
+        query = query.where(Report.submitted_at < _until(as_of))
+    return db.session.scalar(query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(1))
 
 
 def current_panel(project_id: int) -> Panel | None:
@@ -95,11 +109,15 @@ def panel_integrity(project_id: int) -> tuple[int, int]:
     return size, flags
 
 
-def project_facts(project: Project, settings: RuleSettings, as_of: date | None = None) -> ProjectFacts:
-    spent = spending(project.id)
+def project_facts(
+    project: Project, settings: RuleSettings, as_of: date | None = None, report_kind: ReportKind | None = None
+) -> ProjectFacts:
+    """report_kind: take indicator values from reports of that kind only (a conclusion counts the
+    acceptance reports); None: the latest value of any report."""
+    spent = spending(project.id, as_of)
     special_spent = {c: a for (s, c), a in spent.items() if s == FundSource.special.value}
     self_spent = {c: a for (s, c), a in spent.items() if s == FundSource.self_raised.value}
-    arrived = _sum(SelfRaisedArrival, project.id)
+    arrived = _sum(SelfRaisedArrival, project.id, as_of)
     panel_size, flags = panel_integrity(project.id)
     facts = FundsFacts(
         special_grant=project.special_funds,
@@ -107,16 +125,16 @@ def project_facts(project: Project, settings: RuleSettings, as_of: date | None =
         approved_special={line.category.value: line.special for line in project.budget_lines},
         special_spent=special_spent,
         self_raised_arrived=arrived,
-        separate_account=latest_separate_account(project.id),
+        separate_account=latest_separate_account(project.id, as_of),
         panel_size=panel_size,
         integrity_flags=flags,
     )
-    achieved = latest_achieved(project)
+    achieved = latest_achieved(project, as_of, report_kind)
     completion = indicator_completion(
         [IndicatorFact(i.target, i.weight, achieved.get(i.id)) for i in project.indicators]
     )
     totals = {
-        "special_disbursed": _sum(Disbursement, project.id),
+        "special_disbursed": _sum(Disbursement, project.id, as_of),
         "special_spent": sum(special_spent.values(), ZERO),
         "self_raised_arrived": arrived,
         "self_raised_spent": sum(self_spent.values(), ZERO),

@@ -85,6 +85,33 @@ def record_expenditure(
     return row
 
 
+# What decides the conclusion is fixed while the application is examined: no report then.
+REVIEW_STATES = (State.acceptance_applied, State.under_review)
+# Survey reports belong to the survey window; acceptance reports to the running project and its rectification.
+REPORT_STATES = {
+    ReportKind.survey: (State.mid_year_survey,),
+    ReportKind.acceptance: (State.in_progress, State.rectifying),
+}
+
+
+def _report_window(project: Project, kind: ReportKind) -> None:
+    if project.state in REVIEW_STATES:
+        raise Conflict(
+            _(
+                "The project is %(state)s: reports are frozen while the acceptance is examined.",
+                state=project.state.value,
+            )
+        )
+    if project.state not in REPORT_STATES[kind]:
+        raise Conflict(
+            _(
+                "A %(kind)s report cannot be submitted in state '%(state)s'.",
+                kind=kind.value,
+                state=project.state.value,
+            )
+        )
+
+
 def submit_report(
     user: User,
     project: Project,
@@ -95,6 +122,8 @@ def submit_report(
 ) -> Report:
     _owner_only(user, project)
     _open_for_records(project)
+    kind = ReportKind(kind)
+    _report_window(project, kind)
     errors = []
     indicators = {i.key: i for i in db.session.scalars(select(Indicator).where(Indicator.project_id == project.id))}
     seen: set[str] = set()
@@ -183,14 +212,24 @@ def decide_extension(user: User, project: Project, approve: bool, settings: Rule
     row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
     if row is None or row.status != ExtensionStatus.pending:
         raise Conflict(_("There is no pending extension request."))
+    if project.state not in EXTENDABLE:
+        raise Conflict(_("An extension cannot be decided in state '%(state)s'.", state=project.state.value))
     row.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
     row.decided_by_id = user.id
     row.decided_at = utcnow()
     if approve:
         project.end_date = row.new_end_date
-        move_acceptance_deadline(project, settings)
+        move_acceptance_deadline(project, settings, date.today())
     db.session.flush()
     return row
+
+
+def refuse_pending_extension(project: Project) -> None:
+    """A terminated or concluded project is not extended: its pending request is refused."""
+    row = extension_of(project)
+    if row is not None and row.status == ExtensionStatus.pending:
+        row.status = ExtensionStatus.refused
+        row.decided_at = utcnow()
 
 
 def extension_of(project: Project) -> ExtensionRequest | None:

@@ -8,13 +8,15 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, GuardFailed, NotFound, StaleVersion, ValidationFailed
 from ..extensions import db
 from ..models import (
     DueKind,
     ExpertConflict,
     ExpertProfile,
+    Level,
     Panel,
     PanelMember,
     Project,
@@ -41,6 +43,16 @@ from .due_items import open_item
 from .facts import ProjectFacts, current_panel
 
 PANEL_STATES = (State.acceptance_applied, State.under_review)
+
+
+def lock(project: Project) -> None:
+    """Take the project's row lock for the rest of the transaction (PostgreSQL: SELECT … FOR
+    UPDATE), so that panel changes, scores and the lifecycle's transitions on one project run one
+    after the other: a conclusion never decides on scores that change while it runs."""
+    current = db.session.execute(select(Project.version).where(Project.id == project.id).with_for_update()).scalar_one()
+    if current != project.version:
+        # Changed since this request read it: the other change wins, this one is told.
+        raise StaleVersion(_("Someone else changed this project at the same time; reload and try again."))
 
 
 def scoresheet(project: Project) -> tuple[Criterion, ...]:
@@ -226,12 +238,23 @@ def set_panel(
     during the review it replaces members who declared a conflict, keeping those who did not."""
     if not actor.is_staff:
         raise Forbidden(_("Only bureau staff form panels."))
+    lock(project)
     if project.state not in PANEL_STATES:
         raise Conflict(
             _(
                 "A panel is formed while the project is applying for acceptance, not in '%(state)s'.",
                 state=project.state.value,
             )
+        )
+    if project.plan.level != Level.municipal:
+        # National and provincial projects are concluded by a higher authority (record_conclusion).
+        raise GuardFailed(
+            [
+                {
+                    "check": "municipal_only",
+                    "message": _("Only municipal projects are accepted by the bureau's own expert panel."),
+                }
+            ]
         )
     if (expert_ids is None) == (draw_spec is None):
         raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
@@ -304,6 +327,7 @@ def member_of(expert: User, project: Project) -> PanelMember:
 
 def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember:
     """An expert steps aside (回避); the conflict is remembered for later panels too."""
+    lock(project)
     member = member_of(expert, project)
     panel = member.panel
     if panel.concluded:
@@ -329,6 +353,7 @@ def submit_score(
     integrity_concern: bool,
     comment: str,
 ) -> Score:
+    lock(project)
     member = member_of(expert, project)
     if member.conflict_declared_at is not None:
         raise Forbidden(_("You declared a conflict on this panel."))
@@ -375,7 +400,8 @@ def decide(project: Project, settings: RuleSettings, facts: ProjectFacts) -> Dec
         "score_exact": str(score),
         "grade": grade_for(score),
         "aggregation": project.plan.aggregation.value,
-        "totals": [f"{t:.2f}" for t in totals],
+        # Sorted: the history must not tell which member gave which total.
+        "totals": [f"{t:.2f}" for t in sorted(totals)],
         "indicator_completion": str(facts.indicator_completion),
         "failed_checks": [c.key for c in facts.binding_checks if not c.passed],
     }
@@ -410,7 +436,8 @@ def scores_view(user: User, project: Project) -> dict:
     if concluded and scored:
         score = aggregate([m.score.total for m in scored], project.plan.aggregation.value)
         result.update(aggregate=f"{score:.2f}", grade=grade_for(score))
-    if user.is_staff or user.role == Role.leader:
+    # Leaders read the bureau's records, but not who scored what while the panel still scores.
+    if user.is_staff or (user.role == Role.leader and concluded):
         result["members"] = [sheet(m) for m in members]
         return result
     if user.role == Role.expert:
@@ -419,7 +446,7 @@ def scores_view(user: User, project: Project) -> dict:
         if concluded:
             result["comments"] = sorted(m.score.comment for m in scored if m.score.comment)
         return result
-    # The owner: nothing before the conclusion; afterwards the aggregate and comments, without names
+    # The owner (and a leader before the conclusion): nothing before the conclusion; afterwards the aggregate and comments, without names
     # and sorted, so that their order does not tell which member wrote which.
     if not concluded:
         result.update(aggregate=None, grade=None, comments=[])
@@ -428,12 +455,18 @@ def scores_view(user: User, project: Project) -> dict:
     return result
 
 
-def review_projects(expert: User) -> list[tuple[Project, Panel, PanelMember]]:
-    rows = db.session.execute(
+def review_query(expert: User):
+    """(project, panel, member) of every panel the expert sits on, the open ones first; the plan
+    and the member's score come with them (no query per row)."""
+    return (
         select(Project, Panel, PanelMember)
         .join(Panel, Panel.project_id == Project.id)
         .join(PanelMember, PanelMember.panel_id == Panel.id)
         .where(PanelMember.expert_id == expert.id)
-        .order_by(Panel.concluded, Panel.scoring_due, Project.id)
+        .options(joinedload(Project.plan), selectinload(PanelMember.score))
+        .order_by(Panel.concluded, Panel.scoring_due, Project.id, Panel.id)
     )
-    return list(rows.tuples())
+
+
+def review_projects(expert: User) -> list[tuple[Project, Panel, PanelMember]]:
+    return list(db.session.execute(review_query(expert)).tuples())

@@ -124,6 +124,9 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
                     committed=format(data.self_raised_committed, ".2f"),
                 ),
             )
+    if not data.indicators:
+        # Completion is measured against indicators: without one the project could never pass.
+        err("indicators", _("At least one indicator is required."))
     keys: set[str] = set()
     for i, ind in enumerate(data.indicators):
         if ind.key in keys:
@@ -178,9 +181,12 @@ def set_flags(project: Project, flags: list[Flag]) -> None:
 
 def find_project(user: User, project_id: int) -> Project:
     """The project, if the user may see it; 404 otherwise (they may not know it exists)."""
-    project = db.session.scalar(select(Project).options(joinedload(Project.plan)).where(Project.id == project_id))
+    # Ids are 32-bit integers in the database: a larger one names nothing (and PostgreSQL would refuse it).
+    project = None
+    if 0 < project_id <= 2**31 - 1:
+        project = db.session.scalar(select(Project).options(joinedload(Project.plan)).where(Project.id == project_id))
     if project is None or not can_view_project(user, project):
-        raise NotFound(f"No project {project_id}.")
+        raise NotFound(_("No project %(id)s.", id=project_id))
     return project
 
 

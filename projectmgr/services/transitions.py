@@ -4,6 +4,7 @@ changing the state. lifecycle.py decides whether a transition is possible; this 
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Forbidden, StaleVersion, ValidationFailed
@@ -15,6 +16,7 @@ from ..rules.deadlines import rectification_due
 from ..rules.settings import RuleSettings
 from . import due_items, panels
 from .credit import record_failure
+from .funds import refuse_pending_extension
 
 CONCLUSIONS = (State.accepted, State.closed_out, State.failed)
 
@@ -33,10 +35,10 @@ def _text(params: dict, name: str, required: bool) -> str | None:
     value = params.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationFailed.one(name, "Required for this action.")
+            raise ValidationFailed.one(name, _("Required for this action."))
         return None
     if not isinstance(value, str):
-        raise ValidationFailed.one(name, "Must be text.")
+        raise ValidationFailed.one(name, _("Must be text."))
     return value.strip()
 
 
@@ -53,18 +55,18 @@ def _parse_params(trigger: str, params: dict, ctx: Context) -> None:
     if trigger == "open_survey":
         due = params.get("due_date")
         if not isinstance(due, date):
-            raise ValidationFailed.one("due_date", "Required: the survey report's due date (YYYY-MM-DD).")
+            raise ValidationFailed.one("due_date", _("Required: the survey report's due date (YYYY-MM-DD)."))
         if due < ctx.as_of:
-            raise ValidationFailed.one("due_date", "The due date is in the past.")
+            raise ValidationFailed.one("due_date", _("The due date is in the past."))
         ctx.params["due_date"] = due
     elif trigger == "record_conclusion":
         errors = []
         conclusion = params.get("conclusion")
         if conclusion not in {s.value for s in CONCLUSIONS}:
-            errors.append({"field": "conclusion", "message": "Required: one of accepted, closed_out, failed."})
+            errors.append({"field": "conclusion", "message": _("Required: one of accepted, closed_out, failed.")})
         document_no = params.get("document_no")
         if not isinstance(document_no, str) or not document_no.strip():
-            errors.append({"field": "document_no", "message": "Required: the higher authority's document number."})
+            errors.append({"field": "document_no", "message": _("Required: the higher authority's document number.")})
         if errors:
             raise ValidationFailed(errors)
         ctx.destination = State(conclusion)
@@ -73,7 +75,7 @@ def _parse_params(trigger: str, params: dict, ctx: Context) -> None:
     elif trigger == "evaluate":
         grade = params.get("grade")
         if grade not in {g.value for g in Grade}:
-            raise ValidationFailed.one("grade", "Required: one of excellent, good, pass, fail.")
+            raise ValidationFailed.one("grade", _("Required: one of excellent, good, pass, fail."))
         ctx.params["grade"] = Grade(grade)
         ctx.details = {"grade": grade}
 
@@ -89,19 +91,26 @@ def transition(
 ) -> Outcome:
     """Fire `trigger` on the project for `user` (None: the system). Flushes; never commits."""
     params = dict(params or {})
+    panels.lock(project)  # one transition or panel change at a time on a project
     if trigger not in BY_TRIGGER:
-        raise ValidationFailed.one("trigger", f"Unknown trigger '{trigger}'. Known: {', '.join(TRIGGERS)}.")
+        raise ValidationFailed.one(
+            "trigger", _("Unknown trigger '%(trigger)s'. Known: %(known)s.", trigger=trigger, known=", ".join(TRIGGERS))
+        )
     if version is not None and version != project.version:
-        raise StaleVersion(f"Version {version} is not the current version {project.version}.")
+        raise StaleVersion(
+            _("Version %(version)s is not the current version %(current)s.", version=version, current=project.version)
+        )
     definition = BY_TRIGGER[trigger]
     if not may_act(user, project, definition.actor):
-        raise Forbidden(f"'{trigger}' is for {definition.actor.value}.")
+        raise Forbidden(_("'%(trigger)s' is for %(actor)s.", trigger=trigger, actor=definition.actor.value))
     ctx = Context(project=project, user=user, as_of=as_of, settings=settings)
     _parse_params(trigger, params, ctx)
     decision = None
     if trigger == "conclude":
         # The destination is computed by the conclusion rules, never chosen by hand.
-        if not panels.unscored_members(project):
+        # Only once the guards would pass (a valid, fully scored panel): otherwise they refuse,
+        # naming the panel, and there is nothing to aggregate (every member may have stepped aside).
+        if not panels.panel_problems(project, settings) and not panels.unscored_members(project):
             decision = panels.decide(project, settings, ctx.facts)
             ctx.destination = State(decision.outcome)
             ctx.details = {"rule": decision.rule, "reason": decision.reason, **decision.figures}
@@ -120,7 +129,7 @@ def transition(
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise StaleVersion("Someone else changed this project at the same time; reload and try again.") from exc
+        raise StaleVersion(_("Someone else changed this project at the same time; reload and try again.")) from exc
     return Outcome(project, ctx.details if trigger == "conclude" else None)
 
 
@@ -145,12 +154,12 @@ def _after(trigger: str, ctx: Context) -> None:
         due_items.close_items(project, DueKind.expert_scores, on=on)
     elif trigger == "evaluate":
         project.evaluation_grade = ctx.params["grade"]
-        for item in due_items.items_of(project, DueKind.annual_evaluation):
-            if item.year >= on.year:
-                item.closed_on = on
+        # The evaluation settles the project's evaluation duty: every open item closes, whatever its year.
+        due_items.close_items(project, DueKind.annual_evaluation, on=on)
     elif trigger == "terminate":
         project.termination_reason = ctx.comment
         due_items.close_items(project, on=on)
+        refuse_pending_extension(project)
     elif trigger == "record_conclusion":
         project.conclusion_document_no = ctx.params["document_no"]
 
@@ -166,6 +175,7 @@ def _after(trigger: str, ctx: Context) -> None:
         elif trigger == "expire":
             project.conclusion_rule = ctx.comment
         due_items.close_after_conclusion(project, on)
+        refuse_pending_extension(project)
         if project.state == State.failed:
             record_failure(project, on, project.conclusion_rule or ctx.comment or f"Failed ({trigger}).")
 
