@@ -72,3 +72,33 @@ def test_dashboard_shows_charts_with_their_tables(make, client):
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'data-chart="projects"' in page and 'class="list chart-data" data-chart="projects"' in page
     assert 'data-chart="overdue"' in page
+
+
+def test_overdue_by_month_is_counted_in_one_grouped_query(make, app):
+    from sqlalchemy import event
+
+    from projectmgr.models import DueItem
+
+    staff = make.user(Role.staff)
+    make.project(staff=staff, start=date(2023, 1, 1), end=date(2023, 6, 30))  # due 2023-09-30 and 2023-11-30
+    make.project(staff=staff, start=date(2024, 1, 1), end=date(2024, 1, 31))  # due 2024-04-30 and 2024-11-30
+    make.project(staff=staff, start=date(2024, 1, 1), end=date(2024, 6, 30))  # due 2024-09-30 and 2024-11-30
+    expected = {}
+    for (d,) in db.session.query(DueItem.due_date).filter(DueItem.due_date < date(2025, 1, 1)):
+        expected[d.strftime("%Y-%m")] = expected.get(d.strftime("%Y-%m"), 0) + 1
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            chart = charts.overdue_by_month(date(2025, 1, 1))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert chart.categories == sorted(expected) and len(expected) >= 4
+    assert chart.series[0][1] == [float(expected[m]) for m in sorted(expected)]
+    assert "2024-04" in chart.categories and "2024-11" in chart.categories
+    # Counted by the database: one statement grouping by month, not every due date fetched.
+    assert len(statements) == 1 and "group by" in statements[0]

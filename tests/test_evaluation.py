@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from projectmgr.errors import ValidationFailed
 from projectmgr.extensions import db
 from projectmgr.models import DueItem, DueKind, Evaluation, Role, State
 from projectmgr.rules.evaluation import Factors, propose
@@ -204,3 +205,66 @@ def test_openapi_documents_evaluation_and_ledger(api):
         "/api/v1/imports/projects",
     ):
         assert path in paths
+
+
+def test_a_past_year_is_graded_on_that_years_figures(make, app):
+    """Spending recorded after the evaluated year does not change that year's execution rate."""
+    from datetime import date
+    from decimal import Decimal
+
+    from projectmgr.extensions import db
+    from projectmgr.models import Role
+    from projectmgr.services import funds, settings
+    from projectmgr.services.evaluation import factors_of
+
+    staff = make.user(Role.staff)
+    owner = make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff, start=date(2024, 1, 1), end=date(2026, 12, 31))
+    funds.record_disbursement(staff, project, date(2024, 3, 1), Decimal("100000"))
+    funds.record_expenditure(owner, project, date(2024, 6, 1), "equipment", "special", Decimal("20000"), None)
+    funds.record_expenditure(owner, project, date(2025, 6, 1), "equipment", "special", Decimal("60000"), None)
+    db.session.commit()
+    as_of = date(2026, 11, 26)
+    assert factors_of(project, 2024, as_of, settings()).execution == Decimal("0.2")
+    assert factors_of(project, 2025, as_of, settings()).execution == Decimal("0.8")
+
+
+def test_a_bogus_grade_is_a_field_error(make, api, client):
+    staff = make.user(Role.staff)
+    p = _running(make, staff)
+    ev = service.run_evaluation(staff, YEAR, date(YEAR, 12, 31), settings())[0]
+    db.session.commit()
+    r = api.as_(staff).post(f"/evaluations/{ev.id}/confirm", json={"grade": "bogus"})
+    assert r.status_code == 422 and r.json["error"]["details"][0]["field"] == "grade"
+    with pytest.raises(ValidationFailed) as refused:
+        service.confirm(staff, ev, "bogus", "why", date(YEAR, 12, 31), settings())
+    assert refused.value.details[0]["field"] == "grade"
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    page = client.post(
+        f"/evaluation/{ev.id}", data={"grade": "bogus", "reason": "x"}, headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 200
+    assert "One of excellent, good, pass, fail." in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Evaluation, ev.id).grade is None and p.state == State.in_progress
+
+
+def test_an_earlier_years_evaluation_does_not_conclude_the_evaluation(make, api):
+    """A project concluded this year: last year's grade is recorded; only this year's moves it to evaluated."""
+    staff = make.user(Role.staff)
+    p = _running(make, staff, start=date(YEAR - 1, 1, 1))
+    p.state, p.concluded_on = State.accepted, date(YEAR, 6, 1)
+    db.session.commit()
+    s = api.as_(staff)
+    earlier = s.post("/evaluations/run", json={"year": YEAR - 1}).json["items"][0]
+    r = s.post(f"/evaluations/{earlier['id']}/confirm", json={"grade": "fail", "reason": "去年进度滞后"})
+    assert r.status_code == 200, r.json
+    assert r.json["grade"] == "fail" and r.json["state"] == "accepted"
+    db.session.expire_all()
+    assert db.session.get(type(p), p.id).evaluation_grade is None
+    final = s.post("/evaluations/run", json={"year": YEAR}).json["items"][0]
+    r = s.post(f"/evaluations/{final['id']}/confirm", json={"grade": "good", "reason": "按期验收"})
+    assert r.status_code == 200, r.json
+    assert r.json["state"] == "evaluated"
+    db.session.expire_all()
+    assert db.session.get(type(p), p.id).evaluation_grade.value == "good"

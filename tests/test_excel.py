@@ -2,7 +2,8 @@
 every error's sheet, row and column and nothing written."""
 
 import io
-from datetime import date
+import zipfile
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -130,7 +131,10 @@ def test_broken_import_reports_every_error_with_its_position_and_writes_nothing(
             ["XL-OK", "rockets", 0, 0],  # 7: unknown category
             ["GHOST", "equipment", 1, 1],  # 8: no such project on the first sheet
         ],
-        [["XL-OK", "Bad Key", "名称", "件", 0, 1]],  # indicator row 2: key pattern and target
+        [
+            ["XL-OK", "Bad Key", "名称", "件", 0, 1],  # indicator row 2: key pattern and target
+            *[[code, "sales", "销售收入", "万元", 100, 1] for code in ("XL-BAD", "XL-SUM", "TAKEN-1", "XL-NOPLAN")],
+        ],
     )
     r = api.as_(staff).post("/imports/projects", data={"file": (f, "bad.xlsx")}, content_type="multipart/form-data")
     assert r.status_code == 422, r.json
@@ -252,4 +256,47 @@ def test_web_import_page_lists_errors(make, client, lang):
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert "E" in page and ">3<" not in page and ">2<" in page
+    assert db.session.query(Project).count() == 0
+
+
+@pytest.mark.parametrize("typed", [date(2026, 1, 2), datetime(2026, 1, 2, 8, 30), time(1, 2)])
+def test_a_date_in_an_id_column_is_an_error_in_that_cell(make, api, typed):
+    """计划ID typed as 1-2 becomes an Excel date: an error beside the cell, not a server error."""
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "XL-DATE", plan_id=typed)],
+        [["XL-DATE", "equipment", 100000, 50000]],
+        [["XL-DATE", "patents", "专利申请", "件", 5, 1]],
+    )
+    r = api.as_(staff).post("/imports/projects", data={"file": (f, "d.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422, r.data[:300]
+    assert {(d["sheet"], d["row"], d["column"]) for d in r.json["error"]["details"]} == {("项目", 2, "C")}, r.json
+    assert db.session.query(Project).count() == 0
+
+
+def _damaged(f: io.BytesIO) -> io.BytesIO:
+    """The workbook with its first sheet's XML cut in half: the zip and the workbook part still read."""
+    source = zipfile.ZipFile(f)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            z.writestr(info, data)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize("what", ["projects", "ledger"])
+def test_a_damaged_sheet_is_refused_not_a_server_error(make, api, what):
+    staff, org, owner, plan = _people(make)
+    f = _workbook([_template_rows(plan, org, owner, staff)], [["XL-001", "equipment", 100000, 50000]], [])
+    load_workbook(_damaged(f), read_only=True)  # the damage is only found while reading the rows
+    f.seek(0)
+    r = api.as_(staff).post(
+        f"/imports/{what}", data={"file": (_damaged(f), "x.xlsx")}, content_type="multipart/form-data"
+    )
+    assert r.status_code == 422, r.data[:300]
+    assert "xlsx" in r.json["error"]["details"][0]["message"]
     assert db.session.query(Project).count() == 0

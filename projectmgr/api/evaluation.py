@@ -2,6 +2,7 @@
 
 from typing import Annotated, Literal
 
+from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
 from ..errors import Forbidden
@@ -34,7 +35,7 @@ def _year() -> int:
 
 def _readers(user) -> None:
     if not user.can_read_all:
-        raise Forbidden("The annual evaluation is for bureau staff and leaders.")
+        raise Forbidden(_("The annual evaluation is for bureau staff and leaders."))
 
 
 @route(

@@ -4,6 +4,7 @@ error bodies and OpenAPI entries as every other route."""
 from functools import wraps
 
 from flask import g, request
+from flask_babel import gettext as _
 
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
@@ -33,7 +34,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
             try:
                 g.api_user = user = bearer_user()
                 if not user.can_read_all:
-                    raise Forbidden("Exports are for bureau staff and leaders.")
+                    raise Forbidden(_("Exports are for bureau staff and leaders."))
                 stream, name = fn(user=user, **kwargs)
             except DomainError as exc:
                 db.session.rollback()
@@ -117,7 +118,7 @@ def import_template(user):
 def _upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed.one("file", "Send the .xlsx file as multipart/form-data field 'file'.")
+        raise ValidationFailed.one("file", _("Send the .xlsx file as multipart/form-data field 'file'."))
     return upload.stream
 
 

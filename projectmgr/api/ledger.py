@@ -3,9 +3,10 @@
 from datetime import date
 from typing import Annotated
 
+from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..services import ledger as service
 from ..services import settings
 from .core import as_of, q_int, route
@@ -36,7 +37,17 @@ class ProgressIn(Body):
 
 def _readers(user) -> None:
     if not user.can_read_all:
-        raise Forbidden("The target ledger is for bureau staff and leaders.")
+        raise Forbidden(_("The target ledger is for bureau staff and leaders."))
+
+
+def _view(target, when: date) -> service.TargetView:
+    """The target as its year's ledger shows it (404 if the tree does not hold it)."""
+    view = next(
+        (v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id), None
+    )
+    if view is None:
+        raise NotFound(_("No target %(id)s.", id=target.id))
+    return view
 
 
 def _input(data: TargetIn) -> service.TargetInput:
@@ -82,8 +93,7 @@ def get_metrics(user):
 )
 def create_target(user, data: TargetIn):
     target = service.create_target(user, _input(data))
-    when = date.today()
-    view = next(v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id)
+    view = _view(target, date.today())
     return service.view_json(view)
 
 
@@ -97,17 +107,14 @@ def create_target(user, data: TargetIn):
 def get_target(user, target_id: int):
     _readers(user)
     target = service.find_target(target_id)
-    when = as_of()
-    view = next(v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id)
+    view = _view(target, as_of())
     return service.view_json(view) | {"entries": [service.entry_json(e) for e in target.entries]}
 
 
 @route("/ledger/targets/<int:target_id>", "PUT", summary="Change a target", tag="ledger", body=TargetIn, roles=STAFF)
 def update_target(user, target_id: int, data: TargetIn):
     target = service.update_target(user, service.find_target(target_id), _input(data))
-    view = next(
-        v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id
-    )
+    view = _view(target, date.today())
     return service.view_json(view)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -35,7 +36,7 @@ GRADES = [g.value for g in Grade]
 
 def _require_staff(user: User) -> None:
     if not user.is_staff:
-        raise Forbidden("Only bureau staff run the annual evaluation.")
+        raise Forbidden(_("Only bureau staff run the annual evaluation."))
 
 
 def active_in(year: int):
@@ -80,7 +81,7 @@ def factors_of(project: Project, year: int, as_of: date, settings: RuleSettings)
         ).all()
     )
     survey = share(reviews.get("accept_survey", 0), sum(reviews.values()))
-    facts = project_facts(project, settings, as_of)
+    facts = project_facts(project, settings, day)  # the year's figures, not today's
     # Indicator progress: completion against the share of the project's duration elapsed.
     if not project.indicators:
         indicators = None
@@ -117,7 +118,7 @@ def run_evaluation(user: User, year: int, as_of: date, settings: RuleSettings) -
     Confirmed grades are kept; their proposals and factors are refreshed."""
     _require_staff(user)
     if year > as_of.year:
-        raise ValidationFailed.one("year", "A year that has not begun cannot be evaluated.")
+        raise ValidationFailed.one("year", _("A year that has not begun cannot be evaluated."))
     projects = db.session.scalars(
         select(Project)
         .options(joinedload(Project.plan))
@@ -145,7 +146,7 @@ def run_evaluation(user: User, year: int, as_of: date, settings: RuleSettings) -
 def find_evaluation(evaluation_id: int) -> Evaluation:
     ev = db.session.get(Evaluation, evaluation_id)
     if ev is None:
-        raise NotFound(f"No evaluation {evaluation_id}.")
+        raise NotFound(_("No evaluation %(id)s.", id=evaluation_id))
     return ev
 
 
@@ -155,13 +156,13 @@ def confirm(
     """Confirm the proposal, or change it with a reason; a concluded project moves to `evaluated`."""
     _require_staff(user)
     reason = (reason or "").strip() or None
-    chosen = Grade(grade) if grade else ev.proposed_grade
     if grade is not None and grade not in GRADES:
-        raise ValidationFailed.one("grade", "One of excellent, good, pass, fail.")
+        raise ValidationFailed.one("grade", _("One of excellent, good, pass, fail."))
+    chosen = Grade(grade) if grade else ev.proposed_grade
     if chosen != ev.proposed_grade and reason is None:
-        raise ValidationFailed.one("reason", "A reason is required when the grade differs from the proposal.")
+        raise ValidationFailed.one("reason", _("A reason is required when the grade differs from the proposal."))
     if ev.grade is not None and chosen != ev.grade and reason is None:
-        raise ValidationFailed.one("reason", "A reason is required to change a confirmed grade.")
+        raise ValidationFailed.one("reason", _("A reason is required to change a confirmed grade."))
     db.session.add(
         EvaluationChange(
             evaluation=ev,
@@ -184,7 +185,8 @@ def confirm(
         )
     ):
         item.closed_on = as_of
-    if project.state in CONCLUDED_STATES:
+    if project.state in CONCLUDED_STATES and (project.concluded_on is None or ev.year >= project.concluded_on.year):
+        # The evaluation of the year it concluded (or later) is the final one; earlier years only record a grade.
         transition(project, "evaluate", user, settings, as_of, {"grade": chosen.value, "comment": reason})
     elif project.state == State.evaluated:
         latest = db.session.scalar(select(func.max(Evaluation.year)).where(Evaluation.project_id == project.id))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError as PydanticError
@@ -215,7 +217,7 @@ def _write_project_sheets(wb: Workbook, ids_query, lang: str, extra: bool = True
 def export_projects(user: User, filters: ProjectFilters, lang: str):
     """The project list with its filters, with budget lines and indicators: re-importable."""
     if not user.can_read_all:
-        raise Forbidden("Exports are for bureau staff and leaders.")
+        raise Forbidden(_("Exports are for bureau staff and leaders."))
     ids = project_query(user, filters).with_only_columns(Project.id).order_by(None)
     wb = _temp_book()
     _write_project_sheets(wb, ids, lang)
@@ -231,7 +233,7 @@ def template(lang: str):
 
 def export_overdue(user: User, as_of: date, lang: str, **filters):
     if not user.can_read_all:
-        raise Forbidden("Exports are for bureau staff and leaders.")
+        raise Forbidden(_("Exports are for bureau staff and leaders."))
     cols = [
         ("code", "项目编号", "Code"),
         ("title", "项目名称", "Title"),
@@ -388,7 +390,14 @@ class ImportRefused(ValidationFailed):
     """Every error of a refused import: details = [{sheet, row, column, header, message}]."""
 
     def __init__(self, details: list[dict]):
-        super().__init__(details, f"Nothing was imported: {len(details)} error(s) in the file.")
+        super().__init__(
+            details,
+            ngettext(
+                "Nothing was imported: %(num)s error in the file.",
+                "Nothing was imported: %(num)s errors in the file.",
+                len(details),
+            ),
+        )
 
 
 def _find_sheet(wb, key: str):
@@ -418,7 +427,9 @@ def _read_sheet(ws, columns, sheet_label: str, errors: list) -> list[SheetRow]:
     required |= {"unit", "target"}
     for c in missing:
         if c[0] in required:
-            errors.append(Cell(sheet_label, 1, None, c[1]).error(f"Missing column '{c[1]}' / '{c[2]}'."))
+            errors.append(
+                Cell(sheet_label, 1, None, c[1]).error(_("Missing column '%(zh)s' / '%(en)s'.", zh=c[1], en=c[2]))
+            )
     for n, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
@@ -442,7 +453,10 @@ def _json_value(value, kind: str):
             return int(value)
         if isinstance(value, str) and value.strip().isdigit():
             return int(value.strip())
-        return value
+        if isinstance(value, (int, float)):
+            return value
+        # A date, time or anything else Excel made of the cell: the text, so validation reports it.
+        return str(value).strip()
     if kind in ("money", "decimal"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return repr(value) if isinstance(value, float) else str(value)
@@ -493,28 +507,43 @@ class ImportResult:
     created: list[str]
 
 
+def _self_raised_mismatch(data: ProjectInput) -> str:
+    """The service's message when the self-raised budget lines miss the commitment (in any language)."""
+    return _(
+        "Self-raised budget lines sum to %(sum)s, not the commitment %(commitment)s.",
+        sum=format(sum((line.self_raised for line in data.budget), Decimal("0")), ".2f"),
+        commitment=format(data.self_raised_committed, ".2f"),
+    )
+
+
 def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> ImportResult:
     """Import the workbook's projects, all or nothing (see the module's docstring)."""
     from ..api.schemas import ProjectIn
 
     if not user.is_staff:
-        raise Forbidden("Only bureau staff import projects.")
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
-        raise ImportRefused([Cell("-", 0, None, None).error("The file is not an .xlsx workbook.")]) from None
+        raise Forbidden(_("Only bureau staff import projects."))
     errors: list[dict] = []
     sheets = {}
-    for key, columns in (("projects", PROJECT_COLUMNS), ("budget", BUDGET_COLUMNS), ("indicators", INDICATOR_COLUMNS)):
-        ws = _find_sheet(wb, key)
-        if ws is None:
-            errors.append(
-                Cell(SHEETS[key][0], 0, None, None).error(f"Missing sheet '{SHEETS[key][0]}' / '{SHEETS[key][1]}'.")
-            )
-            sheets[key] = []
-        else:
-            sheets[key] = _read_sheet(ws, columns, ws.title, errors)
-    wb.close()
+    try:  # read-only workbooks parse the rows lazily: a damaged sheet fails while reading them
+        wb = load_workbook(stream, read_only=True, data_only=True)
+        for key, columns in (
+            ("projects", PROJECT_COLUMNS),
+            ("budget", BUDGET_COLUMNS),
+            ("indicators", INDICATOR_COLUMNS),
+        ):
+            ws = _find_sheet(wb, key)
+            if ws is None:
+                errors.append(
+                    Cell(SHEETS[key][0], 0, None, None).error(
+                        _("Missing sheet '%(zh)s' / '%(en)s'.", zh=SHEETS[key][0], en=SHEETS[key][1])
+                    )
+                )
+                sheets[key] = []
+            else:
+                sheets[key] = _read_sheet(ws, columns, ws.title, errors)
+        wb.close()
+    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
+        raise ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))]) from None
     if errors:
         raise ImportRefused(errors)
 
@@ -527,14 +556,14 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
         if code is None:
             continue  # reported by the validation below
         if code in pending:
-            errors.append(row.cell("code").error(f"Code {code} appears twice in the file."))
+            errors.append(row.cell("code").error(_("Code %(code)s appears twice in the file.", code=code)))
         else:
             pending[code] = p
     for key in ("budget", "indicators"):
         for row in sheets[key]:
             code = _json_value(row.values.get("code"), "text")
             if code not in pending:
-                errors.append(row.cell("code").error("No project with this code on the projects sheet."))
+                errors.append(row.cell("code").error(_("No project with this code on the projects sheet.")))
             else:
                 getattr(pending[code], key).append(row)
 
@@ -579,7 +608,7 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
             for d in exc.details:
                 loc = _service_loc(d.get("field", ""))
                 cell = _locate(p, loc)
-                if loc == ("budget",) and "Self-raised" in d["message"]:
+                if loc == ("budget",) and d["message"] == _self_raised_mismatch(data):
                     cell = p.row.cell("self_raised_committed")
                 errors.append(cell.error(d["message"]))
         except Conflict as exc:
@@ -611,28 +640,28 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
     target; a changed achieved value of a hand-kept target is recorded as a progress entry.
     All or nothing, with every error's sheet, row and column."""
     if user is not None and not user.is_staff:
-        raise Forbidden("Only bureau staff keep the target ledger.")
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001
-        raise ImportRefused([Cell("-", 0, None, None).error("The file is not an .xlsx workbook.")]) from None
-    ws = wb.worksheets[0]
+        raise Forbidden(_("Only bureau staff keep the target ledger."))
     errors: list[dict] = []
-    rows = _read_sheet(
-        ws,
-        [
-            (
-                *c[:3],
-                "optional"
-                if c[0] in ("id", "parent_id", "value", "note", "metric", "responsible", "cumulative")
-                else c[3],
-            )
-            for c in LEDGER_COLUMNS
-        ],
-        ws.title,
-        errors,
-    )
-    wb.close()
+    try:  # read-only workbooks parse the rows lazily: a damaged sheet fails while reading them
+        wb = load_workbook(stream, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = _read_sheet(
+            ws,
+            [
+                (
+                    *c[:3],
+                    "optional"
+                    if c[0] in ("id", "parent_id", "value", "note", "metric", "responsible", "cumulative")
+                    else c[3],
+                )
+                for c in LEDGER_COLUMNS
+            ],
+            ws.title,
+            errors,
+        )
+        wb.close()
+    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
+        raise ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))]) from None
     if errors:
         raise ImportRefused(errors)
     kinds = {c[0]: c[3] for c in LEDGER_COLUMNS}
@@ -662,7 +691,7 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
                 else:
                     parsed[key] = str(raw).strip()
             except (ValueError, InvalidOperation, TypeError):
-                errors.append(row.cell(key).error("Not a whole number." if kind == "int" else "Not a number."))
+                errors.append(row.cell(key).error(_("Not a whole number.") if kind == "int" else _("Not a number.")))
         if parsed.get("title"):
             parsed["title"] = parsed["title"].lstrip("　 ")
         if parsed.get("year") is not None:
@@ -679,13 +708,13 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
         if parsed.get("id") is not None:
             target = db.session.get(LedgerTarget, parsed["id"])
             if target is None:
-                errors.append(row.cell("id").error(f"No target {parsed['id']}."))
+                errors.append(row.cell("id").error(_("No target %(id)s.", id=parsed["id"])))
                 continue
         responsible_id = None
         if parsed.get("responsible"):
             responsible_id = usernames.get(parsed["responsible"])
             if responsible_id is None:
-                errors.append(row.cell("responsible").error(f"No user {parsed['responsible']}."))
+                errors.append(row.cell("responsible").error(_("No user %(username)s.", username=parsed["responsible"])))
                 continue
         data = ledger_service.TargetInput(
             year=parsed.get("year") or 0,
@@ -703,7 +732,7 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
         problems = ledger_service.target_errors(data, target)
         value = parsed.get("value")
         if value is not None and value < 0:
-            problems.append({"field": "value", "message": "Must be 0 or more."})
+            problems.append({"field": "value", "message": _("Must be 0 or more.")})
         for d in problems:
             errors.append(row.cell(field_of.get(d["field"], d["field"])).error(d["message"]))
         if not problems:

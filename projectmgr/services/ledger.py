@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -81,17 +82,24 @@ def indicator_sum(*keys: str) -> Callable[[int, date], Decimal]:
     """The latest achieved values of the named indicators, summed over the projects active in the year."""
 
     def compute(year: int, as_of: date) -> Decimal:
-        rows = db.session.execute(
-            select(IndicatorValue.indicator_id, IndicatorValue.achieved)
+        # Each indicator's value from its latest report (ranked in SQL), summed in SQL.
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=IndicatorValue.indicator_id,
+                order_by=(Report.submitted_at.desc(), Report.id.desc()),
+            )
+            .label("rank")
+        )
+        values = (
+            select(IndicatorValue.achieved.label("achieved"), rank)
             .join(Report, Report.id == IndicatorValue.report_id)
             .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
             .where(Indicator.key.in_(keys), Indicator.project_id.in_(active_in(year)))
-            .order_by(Report.submitted_at.desc(), Report.id.desc())
-        ).all()
-        latest: dict[int, Decimal] = {}
-        for indicator_id, achieved in rows:
-            latest.setdefault(indicator_id, achieved)
-        return sum(latest.values(), ZERO)
+            .subquery()
+        )
+        total = db.session.scalar(select(func.sum(values.c.achieved)).where(values.c.rank == 1))
+        return ZERO if total is None else total
 
     return compute
 
@@ -145,7 +153,7 @@ class TargetInput:
 
 def _require_staff(user: User | None) -> None:
     if user is None or not user.is_staff:
-        raise Forbidden("Only bureau staff keep the target ledger.")
+        raise Forbidden(_("Only bureau staff keep the target ledger."))
 
 
 def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list[dict]:
@@ -155,30 +163,36 @@ def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list
         errors.append({"field": f, "message": m})
 
     if not (2000 <= data.year <= 2100):
-        err("year", "A year between 2000 and 2100.")
+        err("year", _("A year between 2000 and 2100."))
+    elif (
+        target is not None
+        and data.year != target.year
+        and db.session.scalar(select(LedgerTarget.id).where(LedgerTarget.parent_id == target.id).limit(1)) is not None
+    ):
+        err("year", _("A target with sub-targets keeps its year: move or remove its sub-targets first."))
     if not data.title or not data.title.strip():
-        err("title", "Required.")
+        err("title", _("Required."))
     if not data.unit or not data.unit.strip():
-        err("unit", "Required.")
+        err("unit", _("Required."))
     if data.target_value is None or data.target_value <= 0:
-        err("target_value", "Must be greater than 0.")
+        err("target_value", _("Must be greater than 0."))
     if data.metric is not None and data.metric not in METRICS:
-        err("metric", f"Unknown metric. Known: {', '.join(METRICS)}.")
+        err("metric", _("Unknown metric. Known: %(known)s.", known=", ".join(METRICS)))
     if data.responsible_id is not None:
         staff = db.session.get(User, data.responsible_id)
         if staff is None or not staff.is_staff:
-            err("responsible_id", "No such bureau staff member.")
+            err("responsible_id", _("No such bureau staff member."))
     if data.parent_id is not None:
         parent = db.session.get(LedgerTarget, data.parent_id)
         if parent is None:
-            err("parent_id", "No such target.")
+            err("parent_id", _("No such target."))
         elif parent.year != data.year:
-            err("parent_id", "A sub-target belongs to its parent's year.")
+            err("parent_id", _("A sub-target belongs to its parent's year."))
         elif target is not None:
             node = parent
             while node is not None:  # no cycles: the parent must not be the target or below it
                 if node.id == target.id:
-                    err("parent_id", "A target cannot be placed under itself.")
+                    err("parent_id", _("A target cannot be placed under itself."))
                     break
                 node = node.parent_id and db.session.get(LedgerTarget, node.parent_id)
     return errors
@@ -244,7 +258,7 @@ def update_target(user: User | None, target: LedgerTarget, data: TargetInput) ->
 def find_target(target_id: int) -> LedgerTarget:
     target = db.session.get(LedgerTarget, target_id)
     if target is None:
-        raise NotFound(f"No target {target_id}.")
+        raise NotFound(_("No target %(id)s.", id=target_id))
     return target
 
 
@@ -263,9 +277,9 @@ def add_progress(
     like an attachment (type from the bytes, size limit) and stored outside the web root."""
     _require_staff(user)
     if target.metric is not None:
-        raise ValidationFailed.one("value", "This target's progress is computed from the projects.")
+        raise ValidationFailed.one("value", _("This target's progress is computed from the projects."))
     if value is None or value < 0:
-        raise ValidationFailed.one("value", "Must be 0 or more.")
+        raise ValidationFailed.one("value", _("Must be 0 or more."))
     entry = LedgerProgress(
         target_id=target.id, value=value, note=(note or "").strip(), recorded_on=recorded_on, recorded_by_id=user.id
     )
@@ -273,11 +287,11 @@ def add_progress(
         data = stream.read(max_bytes + 1)
         if data:
             if len(data) > max_bytes:
-                raise ValidationFailed.one("file", f"The file is larger than {max_bytes} bytes.")
+                raise ValidationFailed.one("file", _("The file is larger than %(max)s bytes.", max=max_bytes))
             kind = detect(data)
             if kind is None:
                 raise ValidationFailed.one(
-                    "file", "Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."
+                    "file", _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted.")
                 )
             directory = evidence_dir()
             directory.mkdir(parents=True, exist_ok=True)
@@ -310,7 +324,7 @@ def evidence_dir() -> Path:
 def find_entry(entry_id: int) -> LedgerProgress:
     entry = db.session.get(LedgerProgress, entry_id)
     if entry is None or entry.evidence_stored_name is None:
-        raise NotFound(f"No evidence {entry_id}.")
+        raise NotFound(_("No evidence %(id)s.", id=entry_id))
     return entry
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..models import Flag, Level
 from ..services import evaluation as service
 from ..services import excel, settings
-from . import bp, labels, readers_required, show_error, staff_required
+from . import bp, int_arg, labels, readers_required, show_error, staff_required
 from .charts import grade_distribution
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
 
@@ -39,8 +40,7 @@ class ImportForm(FlaskForm):
 
 
 def _year() -> int:
-    raw = request.args.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else date.today().year
+    return int_arg("year", date.today().year, 2000, 2100)
 
 
 @bp.route("/evaluation")
@@ -77,7 +77,15 @@ def evaluation_run():
         try:
             evaluations = service.run_evaluation(current_user, year, date.today(), settings())
             db.session.commit()
-            flash(_("%(n)s projects evaluated for %(y)s.", n=len(evaluations), y=year), "success")
+            flash(
+                ngettext(
+                    "%(num)s project evaluated for %(y)s.",
+                    "%(num)s projects evaluated for %(y)s.",
+                    len(evaluations),
+                    y=year,
+                ),
+                "success",
+            )
         except DomainError as exc:
             db.session.rollback()
             show_error(exc)
@@ -156,7 +164,7 @@ def projects_import():
             except DomainError as exc:
                 db.session.rollback()
                 return render_template("web/import_errors.html", error=exc, back=url_for("web.projects_import")), 422
-            flash(_("%(n)s projects imported.", n=len(result.created)), "success")
+            flash(ngettext("%(num)s project imported.", "%(num)s projects imported.", len(result.created)), "success")
             return redirect(url_for("web.projects"))
     return render_template("web/projects_import.html", form=form)
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import User
 from ..services import excel, settings
 from ..services import ledger as service
-from . import bp, readers_required, show_error, staff_required
+from . import bp, int_arg, readers_required, show_error, staff_required
 from .charts import STATUS_LABELS, ledger_progress
 from .forms import DecimalTextField
 
@@ -47,9 +47,9 @@ class UploadForm(FlaskForm):
 
 
 def _year() -> int:
-    raw = request.args.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    chosen = int_arg("year", 0, 2000, 2100)
+    if chosen:
+        return chosen
     years = service.years()
     today = date.today().year
     return today if today in years or not years else years[0]
@@ -67,8 +67,16 @@ def _fill(form: TargetForm, year: int, target=None) -> None:
     ]
 
 
-def _int(value):
-    return int(value) if value not in (None, "") else None
+def _ids(form: TargetForm) -> dict | None:
+    """The form's parent and responsible ids; None (with an error beside the field) if one is not a number."""
+    ids = {}
+    for name in ("parent_id", "responsible_id"):
+        field = getattr(form, name)
+        try:
+            ids[name] = int(field.data) if field.data not in (None, "") else None
+        except (TypeError, ValueError):
+            field.errors = [*field.errors, _("Not a whole number.")]
+    return ids if len(ids) == 2 else None
 
 
 @bp.route("/ledger")
@@ -100,14 +108,14 @@ def ledger_new_target():
     _fill(form, year)
     if request.method == "GET" and request.args.get("parent"):
         form.parent_id.data = request.args["parent"]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (ids := _ids(form)) is not None:
         data = service.TargetInput(
             year=year,
             title=form.title.data,
             unit=form.unit.data,
             target_value=form.target_value.data,
-            parent_id=_int(form.parent_id.data),
-            responsible_id=_int(form.responsible_id.data),
+            parent_id=ids["parent_id"],
+            responsible_id=ids["responsible_id"],
             metric=form.metric.data or None,
             cumulative=form.cumulative.data,
             note=form.note.data or None,
@@ -157,8 +165,11 @@ def ledger_target(target_id: int):
                 flash(_("Saved."), "success")
                 return redirect(url_for("web.ledger_target", target_id=target.id))
     view = next(
-        v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id
+        (v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id),
+        None,
     )
+    if view is None:  # not in its year's tree (a parent of another year)
+        abort(404)
     return render_template(
         "web/ledger_target.html",
         v=view,
