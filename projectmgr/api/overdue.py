@@ -1,5 +1,7 @@
 """The overdue radar and the sweep."""
 
+from flask_babel import gettext as _
+
 from ..errors import Forbidden
 from ..models import DueKind, Flag, Level
 from ..rules.deadlines import days_overdue, is_very_late
@@ -20,7 +22,7 @@ from .serialize import day
 )
 def get_overdue(user):
     if not user.can_read_all:
-        raise Forbidden("The overdue radar is for bureau staff and leaders.")
+        raise Forbidden(_("The overdue radar is for bureau staff and leaders."))
     when = as_of()
     rules = settings()
     flag = q_enum("flag", Flag)
@@ -55,7 +57,7 @@ def get_overdue(user):
 )
 def post_sweep(user):
     if not user.is_staff:
-        raise Forbidden("Only bureau staff run the sweep.")
+        raise Forbidden(_("Only bureau staff run the sweep."))
     when = as_of()
     rules = settings()
     changed = run_sweep(when, rules)

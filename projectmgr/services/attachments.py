@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
@@ -127,15 +128,15 @@ def add_attachment(
     """Check and store one uploaded file for the project. Flushes, never commits; the file is removed
     again if the row does not make it into the database."""
     if not is_project_owner(user, project):
-        raise Forbidden("Only the project's owner attaches files.")
+        raise Forbidden(_("Only the project's owner attaches files."))
     data = stream.read(max_bytes + 1)
     if not data:
-        raise _refuse("empty", "The file is empty.")
+        raise _refuse("empty", _("The file is empty."))
     if len(data) > max_bytes:
-        raise _refuse("too_large", f"The file is larger than {max_bytes} bytes.")
+        raise _refuse("too_large", _("The file is larger than %(max)s bytes.", max=max_bytes))
     kind = detect(data)
     if kind is None:
-        raise _refuse("type", "Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted.")
+        raise _refuse("type", _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."))
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -187,5 +188,5 @@ def find_attachment(user: User, attachment_id: int) -> Attachment:
     """The attachment, if the user may see its project; NotFound otherwise."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not can_view_project(user, attachment.project):
-        raise NotFound(f"No attachment {attachment_id}.")
+        raise NotFound(_("No attachment %(id)s.", id=attachment_id))
     return attachment

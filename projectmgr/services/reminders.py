@@ -431,7 +431,7 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = utcnow()
     db.session.flush()
