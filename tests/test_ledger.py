@@ -2,6 +2,7 @@
 projects, decomposition, hand-entered progress with evidence, the API and the CLI round trip."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -324,3 +325,12 @@ def test_new_target_page_refuses_an_id_that_is_not_a_number(make, client, field,
     assert r.status_code == 200
     assert f'id="{field}-error">Not a whole number.<' in r.get_data(as_text=True)  # beside the field
     assert db.session.query(LedgerTarget).count() == 0
+
+
+def test_ledger_page_year_choice_holds_the_year_shown(make, client):
+    """A year without targets (here 2010) is still the one selected, not the first year listed."""
+    staff = make.user(Role.staff)
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    html = client.get("/ledger?year=2010").get_data(as_text=True)
+    assert re.search(r'<option value="2010"\s+selected>', html)
+    assert not re.search(rf'<option value="{date.today().year}"\s+selected>', html)

@@ -89,7 +89,7 @@ def ledger():
     return render_template(
         "web/ledger.html",
         year=year,
-        years=sorted(set(service.years()) | {date.today().year}, reverse=True),
+        years=sorted(set(service.years()) | {date.today().year, year}, reverse=True),
         rows=flat,
         counts=counts,
         status_labels=STATUS_LABELS,
