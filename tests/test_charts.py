@@ -5,6 +5,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from projectmgr.extensions import db
 from projectmgr.models import Level, Role
 from projectmgr.services import ledger as ledger_service
@@ -102,3 +104,21 @@ def test_overdue_by_month_is_counted_in_one_grouped_query(make, app):
     assert "2024-04" in chart.categories and "2024-11" in chart.categories
     # Counted by the database: one statement grouping by month, not every due date fetched.
     assert len(statements) == 1 and "group by" in statements[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("专利申请", "专利申请"),  # fits: unchanged
+        ("培育国家高新技术企业、省", "培育国家高新技术企业、省"),  # 12 CJK = 144 px
+        ("培育国家高新技术企业、省创新型试点企业", "培育国家高新技术企业、省创新…"),  # 14 + ellipsis = 180 px
+        ("a" * 25, "a" * 25),  # 175 px
+        ("a" * 30, "a" * 24 + "…"),  # 24 * 7 + 12 = 180 px
+    ],
+)
+def test_chart_labels_are_cut_to_fit_with_the_ellipsis(text, expected):
+    from projectmgr.web.charts import _short
+
+    assert _short(text) == expected
+    width = sum(12 if ord(ch) > 0x2E80 else 7 for ch in expected.rstrip("…")) + (12 if expected.endswith("…") else 0)
+    assert width <= 180

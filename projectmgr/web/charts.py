@@ -115,14 +115,21 @@ class Chart:
 
 
 def _short(text: str, room: int = 180) -> str:
-    """Cut a label to fit `room` pixels at 12px (CJK characters are twice as wide as Latin ones)."""
-    used, out = 0, ""
+    """Cut a label to fit `room` pixels at 12px (CJK characters are twice as wide as Latin ones),
+    the ellipsis included."""
+
+    def width(ch: str) -> int:
+        return 12 if ord(ch) > 0x2E80 else 7
+
+    if sum(width(ch) for ch in text) <= room:
+        return text
+    used, out = 12, ""  # the ellipsis is full-width in a CJK font
     for ch in text:
-        used += 12 if ord(ch) > 0x2E80 else 7
+        used += width(ch)
         if used > room:
-            return out + "…"
+            break
         out += ch
-    return out
+    return out + "…"
 
 
 # --- the charts' numbers -------------------------------------------------------------------------
