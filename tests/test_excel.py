@@ -74,14 +74,47 @@ def test_template_headers_follow_the_language(make, api):
     staff = make.user(Role.staff)
     s = api.as_(staff)
     zh = _book(s.get("/imports/projects/template.xlsx?lang=zh"))
-    assert zh.sheetnames == ["项目", "经费预算", "绩效指标"]
+    assert zh.sheetnames == ["项目", "经费预算", "绩效指标", "填写说明"]
     assert [c.value for c in zh["项目"][1]][:3] == ["项目编号", "项目名称", "计划ID"]
     en = _book(
         s.client.get("/api/v1/imports/projects/template.xlsx", headers={**s._headers(), "Accept-Language": "en"})
     )
-    assert en.sheetnames == ["Projects", "Budget", "Indicators"]
+    assert en.sheetnames == ["Projects", "Budget", "Indicators", "How to fill in"]
     assert [c.value for c in en["Projects"][1]][:2] == ["Code", "Title"]
     assert api.as_(make.user(Role.owner)).get("/exports/projects.xlsx").status_code == 403
+
+
+def test_template_lists_the_ids_to_fill_in_and_imports_once_filled(make, api):
+    """The instructions sheet names the plans, organizations, owners and staff by id; a downloaded
+    template filled in with those ids imports (the instructions sheet is ignored)."""
+    staff, org, owner, plan = _people(make)
+    other = make.user(Role.owner, organization=make.organization("中原特钢"))
+    other.active = False  # a deactivated owner is not offered
+    db.session.commit()
+    s = api.as_(staff)
+    wb = _book(s.get("/imports/projects/template.xlsx?lang=zh"))
+    rows = []
+    for r in wb["填写说明"].iter_rows(values_only=True):  # rows are padded to the widest: trim them
+        r = list(r)
+        while r and r[-1] is None:
+            r.pop()
+        rows.append(tuple(r))
+    assert (plan.id, plan.name, "市级", plan.year) in rows
+    assert (org.id, org.name, org.credit_code) in rows
+    assert (owner.id, owner.display_name, owner.username, org.id) in rows
+    assert (staff.id, staff.display_name, staff.username) in rows
+    assert not any(r and r[0] == other.id and other.username in r for r in rows)
+    assert ("设备费", "equipment") in rows
+    values = _template_rows(plan, org, owner, staff, "XL-T1")
+    wb["项目"].append([values[c[0]] for c in excel.PROJECT_COLUMNS])
+    wb["经费预算"].append(["XL-T1", "设备费", 100000, 50000])
+    wb["绩效指标"].append(["XL-T1", "patents", "专利申请", "件", 3, 1])
+    f = io.BytesIO()
+    wb.save(f)
+    f.seek(0)
+    r = s.post("/imports/projects", data={"file": (f, "t.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    assert r.json["created"] == ["XL-T1"]
 
 
 def test_good_import_registers_every_project_through_the_rules(make, api):

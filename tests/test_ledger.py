@@ -334,3 +334,63 @@ def test_ledger_page_year_choice_holds_the_year_shown(make, client):
     html = client.get("/ledger?year=2010").get_data(as_text=True)
     assert re.search(r'<option value="2010"\s+selected>', html)
     assert not re.search(rf'<option value="{date.today().year}"\s+selected>', html)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (D("77.7778"), "77.78"),
+        (D("15000"), "15000"),
+        (D("1500000.00"), "1500000"),
+        (D("0.005"), "0.01"),
+        (D("12.50"), "12.5"),
+        (0, "0"),
+        (None, "—"),
+    ],
+)
+def test_ledger_quantities_are_shown_with_at_most_two_decimals_and_no_exponent(value, shown):
+    from projectmgr.web import quantity
+
+    assert quantity(value) == shown
+
+
+def test_import_counts_only_the_targets_a_row_changes(make):
+    from projectmgr.services import excel
+
+    staff = make.user(Role.staff, username="counter")
+    a = service.create_target(staff, service.TargetInput(Y, "科技培训", "人次", D(15000), note="2010年工作目标"))
+    b = service.create_target(staff, service.TargetInput(Y, "专利申请", "件", D(180)))
+    service.add_progress(staff, a, D(9800), "", date(Y, 3, 1))
+    db.session.commit()
+    when = date(Y, 6, 30)
+
+    def reimport(edit) -> dict:
+        with excel.export_ledger(Y, when, settings(), "zh") as exported:
+            wb = load_workbook(exported)
+        ws = wb.worksheets[0]
+        headers = [c.value for c in ws[1]]
+        edit(ws, headers)
+        out = io.BytesIO()
+        wb.save(out)
+        out.seek(0)
+        result = excel.import_ledger(staff, out, when, settings())
+        db.session.commit()
+        return result
+
+    # The export imported back unchanged: nothing updated, no progress entry.
+    assert reimport(lambda ws, h: None) == {"created": 0, "updated": 0, "progress_entries": 0}
+    # A new achieved value only: a progress entry, the target itself unchanged.
+    assert reimport(lambda ws, h: ws.cell(row=2, column=h.index("完成值") + 1, value=10200)) == {
+        "created": 0,
+        "updated": 0,
+        "progress_entries": 1,
+    }
+    # A new target value on the second row: that target is updated.
+    assert reimport(lambda ws, h: ws.cell(row=3, column=h.index("目标值") + 1, value=200)) == {
+        "created": 0,
+        "updated": 1,
+        "progress_entries": 0,
+    }
+    db.session.expire_all()
+    assert db.session.get(LedgerTarget, b.id).target_value == 200
+    assert db.session.get(LedgerTarget, a.id).note == "2010年工作目标"

@@ -225,10 +225,86 @@ def export_projects(user: User, filters: ProjectFilters, lang: str):
 
 
 def template(lang: str):
-    """The empty import template, with one example row per sheet in a comment-free layout."""
+    """The empty import template: the three sheets the import reads, then a sheet of instructions
+    and of the ids to fill in (plans, organizations, owners, staff) and the words it accepts for
+    budget categories and flags. The import reads its three sheets by name and ignores the rest."""
     wb = _temp_book()
     _write_project_sheets(wb, None, lang, extra=False)
+    _write_reference_sheet(wb, lang)
     return _save(wb)
+
+
+REFERENCE_SHEET = ("填写说明", "How to fill in")
+
+
+def _write_reference_sheet(wb: Workbook, lang: str) -> None:
+    from ..models import Organization, Role
+
+    zh = lang == "zh"
+    ws = wb.create_sheet(REFERENCE_SHEET[0 if zh else 1])
+
+    def section(title: str, header: list[str], rows) -> None:
+        ws.append([])
+        ws.append([title])
+        ws.append(header)
+        for row in rows:
+            ws.append(list(row))
+
+    for line in (
+        [
+            "每个项目在“项目”表占一行；其经费预算和绩效指标按项目编号写在“经费预算”“绩效指标”表（每个项目至少一行预算、一项指标）。",
+            "日期写作 2026-01-31；金额以元为单位，最多两位小数；重点跟踪可填 重大项目、实施中存在问题、季节性强（多个用逗号分隔）。",
+            "任何一行有错时整个文件都不导入，错误会列出工作表、行和列。本表不会被导入。",
+        ]
+        if zh
+        else [
+            "One row per project on 'Projects'; its budget lines and indicators go on 'Budget' and 'Indicators' "
+            "under its code (at least one budget line and one indicator per project).",
+            "Dates as 2026-01-31; money in yuan with at most two decimals; key tracking may name major, "
+            "problematic, seasonal (comma-separated).",
+            "If any row is wrong nothing is imported, and every error is listed with sheet, row and column. "
+            "This sheet is not imported.",
+        ]
+    ):
+        ws.append([line])
+    section(
+        "科技计划" if zh else "Plans",
+        ["计划ID", "计划名称", "级别", "年度"] if zh else ["Plan ID", "Name", "Level", "Year"],
+        (
+            (p.id, p.name, _word(p.level.value, LEVEL_ZH, lang), p.year)
+            for p in db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.id))
+        ),
+    )
+    section(
+        "承担单位" if zh else "Organizations",
+        ["承担单位ID", "名称", "统一社会信用代码"] if zh else ["Organization ID", "Name", "Credit code"],
+        db.session.execute(
+            select(Organization.id, Organization.name, Organization.credit_code).order_by(Organization.id)
+        ),
+    )
+    section(
+        "项目负责人" if zh else "Project owners",
+        ["项目负责人ID", "姓名", "用户名", "承担单位ID"] if zh else ["Owner ID", "Name", "Username", "Organization ID"],
+        db.session.execute(
+            select(User.id, User.display_name, User.username, User.organization_id)
+            .where(User.role == Role.owner, User.active.is_(True))
+            .order_by(User.organization_id, User.id)
+        ),
+    )
+    section(
+        "责任人（科技局工作人员）" if zh else "Responsible officers (bureau staff)",
+        ["责任人ID", "姓名", "用户名"] if zh else ["Staff ID", "Name", "Username"],
+        db.session.execute(
+            select(User.id, User.display_name, User.username)
+            .where(User.role == Role.staff, User.active.is_(True))
+            .order_by(User.id)
+        ),
+    )
+    section(
+        "预算科目（填中文名称或代码）" if zh else "Budget categories (the Chinese name or the key)",
+        ["名称", "代码"] if zh else ["Name", "Key"],
+        CATEGORY_WORDS.items(),
+    )
 
 
 def export_overdue(user: User, as_of: date, lang: str, **filters):
@@ -747,17 +823,44 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
             if target is None:
                 target = ledger_service.create_target(None, data)
                 created += 1
-            else:
+            elif _target_differs(target, data):
                 ledger_service.update_target(None, target, data)
                 updated += 1
             changed = value is not None and (before is None or before.value is None or before.value != value)
             if changed and target.metric is None and recorder is not None:
                 ledger_service.add_progress(
-                    recorder, target, value, "Excel import", min(as_of, date(data.year, 12, 31))
+                    recorder, target, value, _("Imported from Excel"), min(as_of, date(data.year, 12, 31))
                 )
                 entries += 1
     db.session.flush()
     return {"created": created, "updated": updated, "progress_entries": entries}
+
+
+def _target_differs(target: LedgerTarget, data: ledger_service.TargetInput) -> bool:
+    """Whether an imported row changes the target (an unchanged row is not counted as updated)."""
+    wanted = (
+        data.year,
+        data.parent_id,
+        data.title.strip(),
+        data.unit.strip(),
+        data.target_value,
+        data.cumulative,
+        data.metric,
+        data.responsible_id,
+        data.note,
+    )
+    held = (
+        target.year,
+        target.parent_id,
+        target.title,
+        target.unit,
+        target.target_value,
+        target.cumulative,
+        target.metric,
+        target.responsible_id,
+        target.note,
+    )
+    return wanted != held
 
 
 def xlsx_response(stream, download_name: str):

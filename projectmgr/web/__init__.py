@@ -1,5 +1,6 @@
 """The HTML pages: the same services as the API, one commit per request, errors beside the fields."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -96,6 +97,17 @@ def int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10**6) -> 
     if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
         return int(raw)
     return default
+
+
+@bp.app_template_filter("quantity")
+def quantity(value) -> str:
+    """A ledger quantity as people write it: at most two decimals, no trailing zeros, never an
+    exponent ("77.78", "15000", "1500000"; '%g' would print 77.7778 and 1.5e+06)."""
+    if value is None:
+        return "—"
+    d = Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 from . import auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
