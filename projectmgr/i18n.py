@@ -21,3 +21,67 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or default
+
+
+def translate(message: str) -> str:
+    """A rule's message (projectmgr.rules.money.Message) in the reader's language; other text as it is."""
+    from flask_babel import gettext
+
+    template = getattr(message, "template", None)
+    if template is None:
+        return message
+    return gettext(template, **message.params)
+
+
+def pydantic_message(error: dict) -> str:
+    """One pydantic validation error (an item of ValidationError.errors()) as a sentence in the
+    reader's language. Our own validators' messages ("Value error, ...") are translated where they
+    are raised; pydantic's own texts are English only, so they are rewritten here by error type."""
+    from flask_babel import gettext as _
+
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    last = next((p for p in reversed(error.get("loc", ())) if isinstance(p, str)), "")
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return _("Required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        return _("Required.") if n <= 1 else _("At least %(n)s characters.", n=n)
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.", n=ctx.get("max_length"))
+    if kind == "too_short":
+        if last == "indicators":
+            return _("At least one indicator is required.")
+        if last == "budget":
+            return _("At least one budget line is required.")
+        return _("At least %(n)s entries.", n=ctx.get("min_length"))
+    if kind == "too_long":
+        return _("At most %(n)s entries.", n=ctx.get("max_length"))
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return _("Must be a whole number.")
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        limit = next(iter(ctx.values()), "")
+        return {
+            "greater_than_equal": _("Must be at least %(limit)s.", limit=limit),
+            "greater_than": _("Must be greater than %(limit)s.", limit=limit),
+            "less_than_equal": _("Must be at most %(limit)s.", limit=limit),
+            "less_than": _("Must be less than %(limit)s.", limit=limit),
+        }[kind]
+    if kind in ("enum", "literal_error"):
+        return _("One of %(values)s.", values=ctx.get("expected", ""))
+    if kind.startswith("date_") or kind.startswith("datetime_"):
+        return _("A date as YYYY-MM-DD.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Must be true or false.")
+    if kind == "string_type":
+        return _("Must be text.")
+    if kind == "list_type":
+        return _("Must be a list.")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Must be an object.")
+    if kind == "string_pattern_mismatch":
+        return _("Not in the expected format.")
+    return str(error["msg"])

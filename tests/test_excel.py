@@ -333,3 +333,24 @@ def test_a_damaged_sheet_is_refused_not_a_server_error(make, api, what):
     assert r.status_code == 422, r.data[:300]
     assert "xlsx" in r.json["error"]["details"][0]["message"]
     assert db.session.query(Project).count() == 0
+
+
+def test_import_errors_name_the_accepted_words_in_the_readers_language(make, api):
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "XL-W1"), _template_rows(plan, org, owner, staff, "XL-W2")],
+        [["XL-W1", "吃饭费", 100000, 50000], ["XL-W2", "设备费", 100000, 50000]],
+        [["XL-W1", "patents", "专利申请", "件", 5, 1]],  # XL-W2 has no indicator
+    )
+    s = api.as_(staff)
+    r = s.client.post(
+        "/api/v1/imports/projects",
+        data={"file": (f, "p.xlsx")},
+        content_type="multipart/form-data",
+        headers={**s._headers(), "Accept-Language": "zh-CN"},
+    )
+    assert r.status_code == 422
+    found = {(d["sheet"], d["row"], d["column"]): d["message"] for d in r.json["error"]["details"]}
+    assert found[("经费预算", 2, "B")].startswith("不是有效的预算科目，请填写：设备费、材料费")
+    assert found[("项目", 3, "A")] == "至少需要一项绩效指标。"
+    assert db.session.query(Project).count() == 0

@@ -22,6 +22,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
+    "N_": None,  # rule messages (projectmgr.rules.money.Message)
     "_l": None,
     "lazy_gettext": None,
     "_lp": ((1, "c"), 2),
@@ -190,3 +191,55 @@ def test_missing_catalogs_fall_back_to_english(app, monkeypatch):
     monkeypatch.undo()
     with app.test_request_context(), force_locale("zh"):
         assert labels.label("state", "approved") == "已立项"
+
+
+def test_money_errors_beside_a_field_follow_the_page_language(make, client):
+    """The rules' own messages (rules.money) are translated where they reach a page."""
+    from tests.web.test_staff_pages import form_data
+
+    staff = make.user(Role.staff)
+    owner = make.user(Role.owner)
+    plan = make.plan(min_self_raised_ratio=1)
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    for lang, text in (("zh-CN", "最多保留 2 位小数"), ("en", "must have at most 2 decimal places")):
+        r = client.post(
+            "/projects/new", data=form_data(owner, plan, special_funds="1.234"), headers={"Accept-Language": lang}
+        )
+        assert r.status_code == 422
+        error = re.search(r'<p class="error" id="special_funds-error">([^<]*)</p>', r.get_data(as_text=True))
+        assert error and error.group(1) == text
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "zh", "en"),
+    [
+        ({"code": "X"}, "title", "必填。", "Required."),
+        ({"unknown": 1}, "unknown", "未知字段。", "Unknown field."),
+        ({"plan_id": "one"}, "plan_id", "须为整数。", "Must be a whole number."),
+        ({"plan_id": 0}, "plan_id", "不能小于 1。", "Must be at least 1."),
+        ({"start_date": "2026-13-01"}, "start_date", "请按 YYYY-MM-DD 格式填写日期。", "A date as YYYY-MM-DD."),
+        ({"indicators": []}, "indicators", "至少需要一项绩效指标。", "At least one indicator is required."),
+        ({"special_funds": "1.234"}, "special_funds", "最多保留 2 位小数", "must have at most 2 decimal places"),
+    ],
+)
+def test_api_validation_messages_in_the_asked_language(make, api, body, field, zh, en):
+    staff = make.user(Role.staff)
+    s = api.as_(staff)
+    for lang, text in (("zh-CN", zh), ("en", en)):
+        r = s.client.post("/api/v1/projects", json=body, headers={**s._headers(), "Accept-Language": lang})
+        assert r.status_code == 422, r.json
+        messages = {d["field"]: d["message"] for d in r.json["error"]["details"]}
+        assert messages.get(field) == text, messages
+
+
+def test_score_errors_follow_the_language(app):
+    from projectmgr.i18n import translate
+    from projectmgr.rules.scoring import DEFAULT_SCORESHEET, validate_scores
+
+    _parsed, errors = validate_scores(DEFAULT_SCORESHEET, {c.key: "1" for c in DEFAULT_SCORESHEET} | {"x": 1})
+    first = DEFAULT_SCORESHEET[0]
+    _parsed, over = validate_scores(DEFAULT_SCORESHEET, {c.key: "0" for c in DEFAULT_SCORESHEET} | {first.key: 999})
+    with app.test_request_context(), force_locale("zh"):
+        assert [translate(m) for _f, m in errors] == ["不是本评分表的评分项"]
+        assert [translate(m) for _f, m in over] == [f"须在 0 至 {first.max} 之间"]
+    assert [str(m) for _f, m in over] == [f"must be between 0 and {first.max}"]

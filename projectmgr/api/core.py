@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticError
 
 from ..errors import BadRequest, DomainError, Unauthorized, ValidationFailed
 from ..extensions import csrf, db
+from ..i18n import pydantic_message
 from ..models import User
 from ..services.registry import user_for_token
 
@@ -69,8 +70,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     except PydanticError as exc:
         details = []
         for e in exc.errors(include_url=False):
-            # Errors inside a BeforeValidator carry "Value error, " before our own message.
-            message = e["msg"].removeprefix("Value error, ")
+            message = pydantic_message(e)
             loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             details.append({"field": _field_path(loc) or "body", "message": message})
         raise ValidationFailed(details) from None

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from ..i18n import translate
 from ..models import Aggregation, Category, Flag, FundSource, Level, OrgKind, ReportKind, Role
 from ..rules.money import FieldError, parse_decimal, parse_money
 
@@ -16,7 +17,7 @@ def _money(positive: bool):
         try:
             return parse_money(value, field="amount", positive=positive)
         except FieldError as exc:
-            raise ValueError(exc.message) from None
+            raise ValueError(translate(exc.message)) from None
 
     return parse
 
@@ -26,7 +27,7 @@ def _decimal(places: int, positive: bool):
         try:
             return parse_decimal(value, field="value", places=places, positive=positive)
         except FieldError as exc:
-            raise ValueError(exc.message) from None
+            raise ValueError(translate(exc.message)) from None
 
     return parse
 

@@ -14,6 +14,23 @@ DECIMAL_LIMIT = Decimal(10) ** 14
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
+class Message(str):
+    """A rule's message: English text that keeps its template and values, so the web and API layers
+    can show it in the reader's language (rules know no Flask; see projectmgr.i18n.translate).
+    Templates are found by pybabel through the N_ keyword."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params: Any) -> Message:
+        obj = super().__new__(cls, template % params if params else template)
+        obj.template, obj.params = template, params
+        return obj
+
+
+N_ = Message
+
+
 class FieldError(ValueError):
     """A bad value for one input field."""
 
@@ -35,19 +52,19 @@ def parse_decimal(
     """Parse an exact decimal with at most ``places`` decimals; |value| must stay below ``limit``."""
     d = _to_decimal(value, field)
     if not d.is_finite():
-        raise FieldError(field, "must be a finite number")
+        raise FieldError(field, N_("must be a finite number"))
     if minimum_zero and d < 0:
-        raise FieldError(field, "must not be negative")
+        raise FieldError(field, N_("must not be negative"))
     if positive and d <= 0:
-        raise FieldError(field, "must be greater than zero")
+        raise FieldError(field, N_("must be greater than zero"))
     # Checked before quantize, which fails on huge exponents.
     if abs(d) >= limit:
-        raise FieldError(field, f"must be less than {limit:f}")
+        raise FieldError(field, N_("must be less than %(limit)s", limit=f"{limit:f}"))
     step = Decimal(1).scaleb(-places)
     quantized = d.quantize(step)
     # Trailing zeros are fine ("1.230"); any other extra digit is not.
     if quantized != d:
-        raise FieldError(field, f"must have at most {places} decimal places")
+        raise FieldError(field, N_("must have at most %(places)s decimal places", places=places))
     if quantized == 0:
         quantized = abs(quantized)  # no "-0.00"
     return quantized
@@ -65,9 +82,9 @@ def format_money(d: Decimal) -> str:
 
 def _to_decimal(value: Any, field: str) -> Decimal:
     if value is None:
-        raise FieldError(field, "is required")
+        raise FieldError(field, N_("is required"))
     if isinstance(value, bool):
-        raise FieldError(field, "must be a number, not a boolean")
+        raise FieldError(field, N_("must be a number, not a boolean"))
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
@@ -78,10 +95,10 @@ def _to_decimal(value: Any, field: str) -> Decimal:
     if isinstance(value, str):
         text = value.strip()
         if not text:
-            raise FieldError(field, "is required")
+            raise FieldError(field, N_("is required"))
         if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
-            raise FieldError(field, "must be a finite number")
+            raise FieldError(field, N_("must be a finite number"))
         if not _NUMBER.fullmatch(text):
-            raise FieldError(field, f"must be a decimal number, got {value!r}")
+            raise FieldError(field, N_("must be a decimal number, got %(value)s", value=repr(value)))
         return Decimal(text)  # the pattern admits only what Decimal parses
-    raise FieldError(field, f"must be a number, got {type(value).__name__}")
+    raise FieldError(field, N_("must be a number, got %(type)s", type=type(value).__name__))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
-from projectmgr.rules.money import FieldError, parse_decimal
+from projectmgr.rules.money import N_, FieldError, parse_decimal
 
 SHEET_TOTAL = Decimal(100)
 AGGREGATION_METHODS = ("mean", "trimmed_mean")
@@ -81,13 +81,13 @@ def validate_scores(
 ) -> tuple[dict[str, Decimal], list[tuple[str, str]]]:
     """Parse one expert's scores: every criterion, nothing else, each within 0..max."""
     if not isinstance(scores, Mapping):
-        return {}, [("scores", "must be an object mapping criterion keys to scores")]
+        return {}, [("scores", N_("must be an object mapping criterion keys to scores"))]
     parsed: dict[str, Decimal] = {}
     errors: list[tuple[str, str]] = []
     for c in sheet:
         field = f"scores.{c.key}"
         if c.key not in scores:
-            errors.append((field, "is required"))
+            errors.append((field, N_("is required")))
             continue
         try:
             value = parse_decimal(scores[c.key], field=field, places=SCORE_PLACES)
@@ -95,13 +95,13 @@ def validate_scores(
             errors.append((exc.field, exc.message))
             continue
         if value > c.max:
-            errors.append((field, f"must be between 0 and {c.max}"))
+            errors.append((field, N_("must be between 0 and %(max)s", max=c.max)))
             continue
         parsed[c.key] = value
     known = {c.key for c in sheet}
     for key in scores:
         if key not in known:
-            errors.append((f"scores.{key}", "is not a criterion of this scoresheet"))
+            errors.append((f"scores.{key}", N_("is not a criterion of this scoresheet")))
     return parsed, errors
 
 

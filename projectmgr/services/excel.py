@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ..errors import Conflict, DomainError, Forbidden, GuardFailed, ValidationFailed
 from ..extensions import db
+from ..i18n import pydantic_message
 from ..models import BudgetLine, Indicator, LedgerTarget, Plan, Project, User
 from ..rules.deadlines import days_overdue
 from ..rules.settings import RuleSettings
@@ -569,6 +570,14 @@ def _locate(p: Pending, loc: tuple) -> Cell:
     return p.row.cell(loc[0] if loc and loc[0] in p.row.positions else "code")
 
 
+def _import_message(error: dict, loc: tuple) -> str:
+    """A validation error as the person filling in the sheet reads it: a budget category names the
+    Chinese words the sheet accepts, as well as the keys."""
+    if loc and loc[-1] == "category" and error.get("type") == "enum":
+        return _("Not a budget category: use one of %(words)s.", words="、".join(CATEGORY_WORDS))
+    return pydantic_message(error)
+
+
 def _service_loc(field_path: str) -> tuple:
     import re
 
@@ -658,7 +667,7 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
         except PydanticError as exc:
             for e in exc.errors(include_url=False):
                 loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-                errors.append(_locate(p, loc).error(e["msg"].removeprefix("Value error, ")))
+                errors.append(_locate(p, loc).error(_import_message(e, loc)))
             continue
         inputs.append(
             (

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import Conflict, Forbidden, GuardFailed, NotFound, StaleVersion, ValidationFailed
 from ..extensions import db
+from ..i18n import translate
 from ..models import (
     DueKind,
     ExpertConflict,
@@ -360,7 +361,7 @@ def submit_score(
     if member.panel.concluded or project.state != State.under_review:
         raise Conflict(_("Scores are frozen: the panel is not scoring (concluded or not yet formed)."))
     parsed, errors = validate_scores(scoresheet(project), scores)
-    details = [{"field": f, "message": m} for f, m in errors]
+    details = [{"field": f, "message": translate(m)} for f, m in errors]
     if recommendation not in {r.value for r in Recommendation}:
         details.append({"field": "recommendation", "message": _("One of pass, rectify, fail.")})
     if details:

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from ..i18n import translate
 from ..rules.money import FieldError, parse_decimal, parse_money
 from . import labels
 
@@ -43,7 +44,7 @@ class MoneyField(Field):
         try:
             self.data = parse_money(self.raw, field=self.name, positive=self.positive)
         except FieldError as exc:
-            raise ValueError(exc.message) from None
+            raise ValueError(translate(exc.message)) from None
 
 
 class DecimalTextField(MoneyField):
@@ -66,7 +67,7 @@ class DecimalTextField(MoneyField):
         try:
             self.data = parse_decimal(self.raw, field=self.name, places=self.places, positive=self.positive)
         except FieldError as exc:
-            raise ValueError(exc.message) from None
+            raise ValueError(translate(exc.message)) from None
 
 
 def choices(mapping: dict, blank: bool = False) -> list[SelectChoice]:
