@@ -155,3 +155,14 @@ def test_odd_page_numbers_show_the_first_page(make, browser, page):
     b = browser().login(staff)
     for url in ("/projects", "/dashboard", "/notifications"):
         assert b.get(f"{url}?page={page}").status_code == 200, url
+
+
+def test_every_asset_a_page_links_is_served_by_the_app(client):
+    """No CDN and no 404 in the browser's console: the icon, stylesheet and script are the app's own."""
+    html = client.get("/login").get_data(as_text=True)
+    links = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert any(link.endswith("favicon.svg") for link in links), links
+    for link in links:
+        r = client.get(link)
+        assert r.status_code == 200, link
+        r.close()
