@@ -1022,11 +1022,14 @@ def load(today: date) -> bool:
 
 
 def evaluate_past_years(b: Builder) -> None:
-    """The bureau has graded the running projects in earlier years, so the radar shows what is
-    really late. Concluded projects keep their conclusion (their evaluation is for staff to try)."""
+    """The bureau has graded every project in the earlier years it ran, so the radar shows what is
+    really late. A concluded project keeps its conclusion: the evaluation of the year it concluded,
+    which would move it to `evaluated`, is left for staff to try."""
     staff = b.users["staff"]
     first = db.session.scalar(select(func.min(Project.start_date))).year
     for year in range(first, b.today.year):
         for ev in evaluation.run_evaluation(staff, year, b.today, b.rules):
-            if ev.project.state not in CONCLUDED_STATES:
+            project = ev.project
+            concluded = project.state in CONCLUDED_STATES
+            if not concluded or (project.concluded_on is not None and year < project.concluded_on.year):
                 evaluation.confirm(staff, ev, None, None, b.today, b.rules)
