@@ -94,22 +94,26 @@ REPORT_STATES = {
 }
 
 
-def _report_window(project: Project, kind: ReportKind) -> None:
+def report_window_closed(project: Project, kind: ReportKind) -> str | None:
+    """Why a report of this kind cannot be submitted now, or None when it can."""
     if project.state in REVIEW_STATES:
-        raise Conflict(
-            _(
-                "The project is %(state)s: reports are frozen while the acceptance is examined.",
-                state=project.state.value,
-            )
+        return _(
+            "The project is %(state)s: reports are frozen while the acceptance is examined.",
+            state=project.state.value,
         )
     if project.state not in REPORT_STATES[kind]:
-        raise Conflict(
-            _(
-                "A %(kind)s report cannot be submitted in state '%(state)s'.",
-                kind=kind.value,
-                state=project.state.value,
-            )
+        return _(
+            "A %(kind)s report cannot be submitted in state '%(state)s'.",
+            kind=kind.value,
+            state=project.state.value,
         )
+    return None
+
+
+def _report_window(project: Project, kind: ReportKind) -> None:
+    closed = report_window_closed(project, kind)
+    if closed:
+        raise Conflict(closed)
 
 
 def submit_report(

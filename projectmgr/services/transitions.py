@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Forbidden, StaleVersion, ValidationFailed
 from ..extensions import db
-from ..lifecycle import BY_TRIGGER, TRIGGERS, Actor, Context, fire, possible_triggers
+from ..lifecycle import BY_TRIGGER, TRIGGERS, Actor, Context, failed_checks, fire, possible_triggers
 from ..models import DueKind, Grade, Level, Project, State, User
 from ..permissions import is_project_owner
 from ..rules.deadlines import rectification_due
@@ -193,4 +193,33 @@ def allowed_triggers(project: Project, user: User, settings: RuleSettings, as_of
     return possible_triggers(ctx, candidates)
 
 
-__all__ = ["Level", "Outcome", "allowed_triggers", "transition"]
+def blocked_triggers(project: Project, user: User, settings: RuleSettings, as_of: date) -> list[tuple[str, list[str]]]:
+    """What this user could fire from this state but may not yet, each with the checks that refuse it
+    (a rectifying owner's `reapply` before the new acceptance report, staff's `conclude` before every
+    member has scored): the pages show them greyed out with the reason, so nobody has to guess."""
+    candidates = [
+        t
+        for t in BY_TRIGGER.values()
+        if project.state in t.sources and t.actor != Actor.system and may_act(user, project, t.actor) and t.guards
+    ]
+    if not candidates:
+        return []
+    ctx = Context(project=project, user=user, as_of=as_of, settings=settings)
+    allowed = set(possible_triggers(ctx, [t.trigger for t in candidates]))
+    blocked = []
+    for t in candidates:
+        if t.trigger in allowed:
+            continue
+        failures = failed_checks(t, ctx)
+        if any(f["check"] in NEVER_FOR_THIS_PROJECT for f in failures):
+            continue  # not "not yet" but "not for this level": no greyed button
+        if failures:
+            blocked.append((t.trigger, [f["message"] for f in failures]))
+    return blocked
+
+
+# Guards that depend on what the project is, not on what has been done.
+NEVER_FOR_THIS_PROJECT = {"municipal_only", "higher_authority_only"}
+
+
+__all__ = ["Level", "Outcome", "allowed_triggers", "blocked_triggers", "transition"]

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -13,8 +14,8 @@ from ..extensions import db
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
 from ..services.projects import ProjectFilters, find_project, project_query
-from ..services.transitions import transition
-from . import apply, bp, int_arg, saved
+from ..services.transitions import blocked_triggers, transition
+from . import apply, bp, int_arg, labels, saved
 from .diagram import lifecycle_svg
 from .forms import (
     DisbursementForm,
@@ -108,6 +109,8 @@ def render_project(project: Project, status: int = 200, **forms):
             p=data,
             history=history,
             diagram=lifecycle_svg(project.state.value, taken),
+            blocked=blocked_triggers(project, current_user, settings(), when),
+            report_kinds=[k.value for k, states in funds.REPORT_STATES.items() if project.state in states],
             empty_form=EmptyForm(),
             today=when,
             **project_extras(project),
@@ -230,6 +233,24 @@ def report(project_id: int, kind: str):
     except ValueError:
         abort(404)
     project = load_project(project_id)
+    closed = funds.report_window_closed(project, report_kind)
+    if request.method == "GET" and closed:
+        # Not a form to fill in and then be refused: back to the project, saying why.
+        state = labels.label("state", project.state.value)
+        if report_kind == ReportKind.survey:
+            flash(
+                _("A survey report is written while the survey window is open; the project is %(state)s.", state=state),
+                "error",
+            )
+        else:
+            flash(
+                _(
+                    "An acceptance report is written while the project runs or is rectified; the project is %(state)s.",
+                    state=state,
+                ),
+                "error",
+            )
+        return redirect(url_for("web.project", project_id=project.id))
     from .forms import report_form
 
     form = report_form(project, report_kind)
