@@ -163,6 +163,25 @@ def test_a_job_that_missed_days_sends_the_latest_rule_only(make, people):
     assert later == {("after:35", owner.id), ("escalation", staff.id)}
 
 
+def test_a_late_sent_on_day_reminder_says_overdue_not_due_today(make, people):
+    """The sweep did not run on the due date: the on-day rule goes out days later and must read
+    as what it is."""
+    staff, owner = people
+    survey = survey_item(surveyed_project(make, staff, owner))
+    created = [n for n in sweep_day(day(6)) if n.due_item_id == survey.id]
+    assert [n.rule for n in created] == ["on_day"]
+    zh_subject, zh_body = reminders.render(created[0], "zh")
+    en_subject, en_body = reminders.render(created[0], "en")
+    assert zh_subject.endswith("调研报告已逾期6天") and "今天到期" not in zh_subject
+    assert en_subject.endswith("survey report 6 days overdue")
+    assert "is 6 days overdue" in en_body and "due today" not in en_body
+    # On the day itself it does say today.
+    other = survey_item(surveyed_project(make, staff, owner, due=day(10)))
+    on_time = [n for n in sweep_day(day(10)) if n.due_item_id == other.id]
+    assert [n.rule for n in on_time] == ["on_day"]
+    assert reminders.render(on_time[0], "en")[0].endswith("due today")
+
+
 def test_a_closed_item_is_not_chased(make, people):
     staff, owner = people
     project = surveyed_project(make, staff, owner)

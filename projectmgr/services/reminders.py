@@ -271,9 +271,22 @@ def _kind_name(kind: str, language: str) -> str:
     return KIND_NAMES[language].get(kind, kind)
 
 
+def _wording(notification: Notification) -> str:
+    """Which text a reminder reads as: by the figures of the day it was queued, not by the rule that
+    queued it. A sweep that missed days sends only the latest rule whose day has come, so an
+    `on_day` reminder can go out after the due date: it must then say overdue, not due today."""
+    kind = rules.rule_kind(notification.rule)
+    if kind not in ("before", "on_day", "after"):
+        return kind
+    d = notification.details
+    if d["days_overdue"] > 0:
+        return "after"
+    return "on_day" if d["days_left"] == 0 else "before"
+
+
 def subject(notification: Notification, language: str) -> str:
     d = notification.details
-    kind = rules.rule_kind(notification.rule)
+    kind = _wording(notification)
     if kind == "digest":
         return SUBJECTS[language]["digest"].format(count=len(d["items"]))
     return SUBJECTS[language][kind].format(
@@ -298,7 +311,7 @@ def _item_line(d: dict, language: str) -> str:
 def body(notification: Notification, language: str) -> str:
     """The text of a notification, in the current (forced) locale."""
     d = notification.details
-    kind = rules.rule_kind(notification.rule)
+    kind = _wording(notification)
     if kind == "digest":
         lines = [_("These items became overdue since your last digest:")]
         lines += ["- " + _item_line(i, language) for i in d["items"]]
