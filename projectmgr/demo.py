@@ -57,6 +57,12 @@ ORGANIZATIONS: tuple[tuple[str, str, OrgKind, str], ...] = (
 )
 
 
+# Every demo account has an address on the reserved .invalid domain (RFC 2606): with MAIL_SERVER
+# pointed at a local test SMTP server the sweep's emails can be read there, and nothing can reach a
+# real mailbox.
+DEMO_MAIL_DOMAIN = "demo.projectmgr.invalid"
+
+
 @dataclass(frozen=True)
 class Account:
     username: str
@@ -333,6 +339,7 @@ class Builder:
                 role=a.role,
                 display_name=a.display_name,
                 organization_id=self.orgs[a.organization].id if a.organization else None,
+                email=f"{a.username}@{DEMO_MAIL_DOMAIN}",
                 expert=expert,
             )
 
