@@ -318,3 +318,22 @@ def test_users_cost_the_same_at_2_and_8_experts(api, make, statements):
         assert body["total"] == size
         assert all(u["expert"]["conflict_organization_ids"] == [org_id] for u in body["items"])
     assert counts[2] == counts[8]
+
+
+def test_accounts_page_costs_the_same_at_2_and_8_experts(client, make, statements):
+    staff = make.user(Role.staff)
+    org_id = make.organization().id
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    counts = {}
+    for size in (2, 8):
+        while db.session.query(User).filter(User.role == Role.expert).count() < size:
+            expert = make.user(Role.expert, finance=True)
+            expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
+            db.session.commit()
+        db.session.remove()
+        statements.clear()
+        page = client.get("/accounts?role=expert")
+        assert page.status_code == 200
+        assert page.get_data(as_text=True).count('<tr data-username="') == size
+        counts[size] = len(statements)
+    assert counts[2] == counts[8]

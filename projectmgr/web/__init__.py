@@ -110,4 +110,4 @@ def quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from . import auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
+from . import accounts, auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,153 @@
+"""Accounts and undertaking organizations (DESIGN §11: staff create owners and experts, admins
+everyone), over the same registry services as the API."""
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import ExpertProfile, Organization, OrgKind, Role, User
+from ..services import registry
+from ..services.registry import CREATABLE_ROLES
+from . import apply, bp, labels, saved, staff_required
+from .forms import choices
+from .pages import PER_PAGE, _enum_arg, _page
+
+
+class AccountForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '_' and '-' only.")),
+        ],
+    )
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organization_id = SelectField(_l("Organization"), validators=[Optional()])
+    # The API's rule (api.schemas.UserIn): something@somewhere, no spaces.
+    email = EmailField(
+        _l("Email"),
+        validators=[Optional(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Not an email address."))],
+    )
+    fields = StringField(_l("Fields of expertise (separated by commas)"), validators=[Optional(), Length(max=500)])
+    title = StringField(_l("Professional title"), validators=[Optional(), Length(max=120)])
+    finance = BooleanField(_l("Finance expert (财务专家)"))
+    conflicts = SelectMultipleField(_l("Declared conflicts (回避单位)"), validators=[Optional()])
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=choices(labels.ORG_KINDS), validators=[DataRequired()])
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
+
+
+def _organizations() -> list[SelectChoice]:
+    rows = db.session.execute(select(Organization.id, Organization.name).order_by(Organization.name)).all()
+    return [SelectChoice(str(i), name) for i, name in rows]
+
+
+def _account_choices(form: AccountForm) -> None:
+    roles = CREATABLE_ROLES.get(current_user.role, set())
+    form.role.choices = choices({r: v for r, v in labels.ROLES.items() if Role(r) in roles})
+    orgs = _organizations()
+    form.organization_id.choices = [SelectChoice("", "—"), *orgs]
+    form.conflicts.choices = orgs
+
+
+@bp.route("/accounts")
+@staff_required
+def accounts():
+    role = _enum_arg("role", Role)
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(User).options(
+        joinedload(User.organization), selectinload(User.expert).selectinload(ExpertProfile.conflicts)
+    )
+    if role is not None:
+        query = query.where(User.role == role)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = _page()
+    users = db.session.scalars(query.order_by(User.role, User.username).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    return render_template(
+        "web/accounts.html",
+        users=users.unique().all(),
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        role=role.value if role else "",
+        q=q,
+        organizations=organizations,
+        args={k: v for k, v in {"role": role.value if role else None, "q": q or None}.items() if v},
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@staff_required
+def new_account():
+    form = AccountForm()
+    _account_choices(form)
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        expert = None
+        if role == Role.expert:
+            expert = {
+                "fields": [f.strip() for f in (form.fields.data or "").replace("，", ",").split(",") if f.strip()],
+                "finance": bool(form.finance.data),
+                "title": (form.title.data or "").strip(),
+                "conflict_organization_ids": [int(i) for i in form.conflicts.data or []],
+            }
+
+        def create():
+            try:
+                return registry.create_user(
+                    current_user,
+                    username=form.username.data.strip(),
+                    password=form.password.data,
+                    role=role,
+                    display_name=form.display_name.data.strip(),
+                    organization_id=int(form.organization_id.data) if form.organization_id.data else None,
+                    email=(form.email.data or "").strip() or None,
+                    expert=expert,
+                )
+            except Conflict as exc:  # the username is taken: say so beside it
+                raise ValidationFailed.one("username", exc.message) from None
+
+        if apply(form, create):
+            saved()
+            return redirect(url_for("web.accounts", q=form.username.data.strip()))
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/account_form.html", form=form), status
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@staff_required
+def new_organization():
+    form = OrganizationForm()
+    if form.validate_on_submit():
+
+        def create():
+            try:
+                return registry.create_organization(
+                    form.name.data.strip(), OrgKind(form.kind.data), form.credit_code.data
+                )
+            except Conflict as exc:  # the credit code is registered already
+                raise ValidationFailed.one("credit_code", exc.message) from None
+
+        if apply(form, create):
+            saved()
+            return redirect(url_for("web.new_account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/organization_form.html", form=form, title=_("New organization")), status
