@@ -268,3 +268,22 @@ def test_an_earlier_years_evaluation_does_not_conclude_the_evaluation(make, api)
     assert r.json["state"] == "evaluated"
     db.session.expire_all()
     assert db.session.get(type(p), p.id).evaluation_grade.value == "good"
+
+
+def test_the_page_states_the_weights_of_the_settings(app, make, client, monkeypatch):
+    staff = make.user(Role.staff)
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    html = client.get("/evaluation", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "obligations met on time (30%)" in html and "Excellent ≥ 90, good ≥ 80, pass ≥ 60." in html
+    custom = RuleSettings.from_mapping(
+        {
+            "RULE_EVALUATION_WEIGHT_ON_TIME": "0.25",
+            "RULE_EVALUATION_WEIGHT_SURVEY": "0.25",
+            "RULE_EVALUATION_WEIGHT_INDICATORS": "0.25",
+            "RULE_EVALUATION_WEIGHT_EXECUTION": "0.25",
+            "RULE_EVALUATION_EXCELLENT_FROM": "95",
+        }
+    )
+    monkeypatch.setitem(app.extensions, "projectmgr.rules", custom)
+    html = client.get("/evaluation", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "按时履行义务（25%）" in html and "95 分及以上为优秀" in html

@@ -1,6 +1,7 @@
 """Reminders and escalations (issue 6): the schedule rule, a year of simulated days, who is chased,
 the staff digest, the notification centre (pages and API) and the sweep command."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -291,6 +292,20 @@ def test_header_count_list_and_mark_read(client, make, people):
 
     assert client.post("/notifications/read-all").status_code == 302
     assert "unread-count" not in client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_digest_shows_one_line_per_item(client, make, people):
+    staff, owner = people
+    first = surveyed_project(make, staff, owner, due=D)
+    second = surveyed_project(make, staff, owner, due=D)
+    reminders.queue_digests(day(1))
+    db.session.commit()
+    _login(client, staff)
+    html = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = re.search(r'<div class="body">(These items became overdue.*?)</div>', html, re.S).group(1)
+    lines = body.split("<br>")
+    assert lines[0] == "These items became overdue since your last digest:"
+    assert sorted(line.split(" ")[1] for line in lines[1:]) == sorted([first.code, second.code])
 
 
 def test_one_cannot_mark_anothers_notification(client, make, people):

@@ -2,6 +2,7 @@
 and the project import (Excel) with its template."""
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -66,6 +67,25 @@ def evaluation():
         run_form=RunForm(),
         form=form,
         args={"year": year},
+        weights=_weights(),
+    )
+
+
+def _weights() -> SimpleNamespace:
+    """The evaluation's settings as the page states them (the weights as percentages)."""
+    rules = settings()
+
+    def pct(weight) -> str:
+        return f"{(weight * 100).normalize():f}%"
+
+    return SimpleNamespace(
+        on_time=pct(rules.evaluation_weight_on_time),
+        survey=pct(rules.evaluation_weight_survey),
+        indicators=pct(rules.evaluation_weight_indicators),
+        execution=pct(rules.evaluation_weight_execution),
+        excellent=f"{rules.evaluation_excellent_from.normalize():f}",
+        good=f"{rules.evaluation_good_from.normalize():f}",
+        pass_=f"{rules.evaluation_pass_from.normalize():f}",
     )
 
 
