@@ -14,7 +14,6 @@ from projectmgr.models import Panel, PanelMember, Project, Role, User
 from projectmgr.rules.scoring import DEFAULT_SCORESHEET
 from projectmgr.services import panels, settings
 
-TODAY = date.today()  # the API forms panels and fires transitions as of today
 FIELD = "装备制造"
 
 
@@ -85,13 +84,14 @@ def experts(make, n: int, finance: int = 2, fields=(FIELD,), **profile) -> list[
     return [make.user(Role.expert, finance=i < finance, fields=list(fields), **profile) for i in range(n)]
 
 
-def prior_panels(make, expert: User, count: int, year: int = TODAY.year, conflict_declared: bool = False) -> None:
+def prior_panels(make, expert: User, count: int, year: int | None = None, conflict_declared: bool = False) -> None:
     """Seat the expert on `count` panels of another project in `year` (rows written directly)."""
+    year = date.today().year if year is None else year
     other = make.project()
     for r in range(1, count + 1):
         panel = Panel(project_id=other.id, round=r, year=year)
         panel.members.append(
-            PanelMember(expert_id=expert.id, conflict_declared_at=TODAY if conflict_declared else None)
+            PanelMember(expert_id=expert.id, conflict_declared_at=date.today() if conflict_declared else None)
         )
         db.session.add(panel)
     db.session.commit()
@@ -198,7 +198,7 @@ def test_panel_size_and_finance_follow_the_plan(api, make, plan_kwargs, size, fi
 def test_workload_limit_per_calendar_year(api, make, prior, year_offset, conflict_declared, refused):
     case = applied_project(make, api)
     members = experts(make, 5)
-    prior_panels(make, members[3], prior, TODAY.year + year_offset, conflict_declared)
+    prior_panels(make, members[3], prior, date.today().year + year_offset, conflict_declared)
 
     r = put_panel(case, members)
 
@@ -264,14 +264,14 @@ def test_valid_panel_then_form_panel_opens_the_scoring_due_item(api, make):
 
     r = case.fire("form_panel")
     assert r.status_code == 200 and r.json["state"] == "under_review", r.json
-    due = TODAY + timedelta(days=14)
+    due = date.today() + timedelta(days=14)
     scoring = [d for d in r.json["due_items"] if d["kind"] == "expert_scores"]
     assert [d["due_date"] for d in scoring] == [due.isoformat()]
 
     on_time = case.s.get("/overdue", query_string={"as_of": due.isoformat(), "kind": "expert_scores"})
     assert on_time.status_code == 200
     assert [i for i in on_time.json["items"] if i["project_id"] == case.pid] == []
-    late = case.s.get("/overdue", query_string={"as_of": (TODAY + timedelta(days=15)).isoformat()})
+    late = case.s.get("/overdue", query_string={"as_of": (date.today() + timedelta(days=15)).isoformat()})
     rows = [i for i in late.json["items"] if i["project_id"] == case.pid and i["kind"] == "expert_scores"]
     assert len(rows) == 1 and rows[0]["days_overdue"] == 1 and rows[0]["due_date"] == due.isoformat()
 
@@ -328,7 +328,7 @@ def test_same_seed_over_the_same_pool_draws_the_same_panel(api, make):
     assert member_ids(a) == member_ids(b) == member_ids(again)
     assert set(member_ids(a)) <= {e.id for e in pool}
     project = db.session.get(Project, first.pid)
-    replay = panels.draw(project, 5, [FIELD], "audit-2026", TODAY.year, settings())
+    replay = panels.draw(project, 5, [FIELD], "audit-2026", date.today().year, settings())
     assert [e.id for e in replay] == member_ids(a)
 
 
@@ -352,7 +352,7 @@ def test_draw_without_seed_generates_and_returns_one(api, make):
     assert r.status_code == 200, r.json
     seed = r.json["seed"]
     assert isinstance(seed, str) and seed
-    replay = panels.draw(db.session.get(Project, case.pid), 5, None, seed, TODAY.year, settings())
+    replay = panels.draw(db.session.get(Project, case.pid), 5, None, seed, date.today().year, settings())
     assert [e.id for e in replay] == member_ids(r)
     assert case.s.get(case.url("/panel")).json["seed"] == seed
 

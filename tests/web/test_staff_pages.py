@@ -19,7 +19,6 @@ def _english_pages(app, monkeypatch):
     monkeypatch.setattr(get_babel(app), "locale_selector", lambda: "en")
 
 
-TODAY = date.today()
 # Ended mid-2020: the acceptance application (due 2020-09-30) and the 2020 annual evaluation
 # (due 2020-11-30) are both overdue, and very late.
 OLD = {"start": date(2020, 1, 1), "end": date(2020, 6, 30)}
@@ -50,15 +49,15 @@ def radar(make):
     municipal = make.plan(Level.municipal)
     make.project(plan=municipal, staff=staff, code="OLD-PLAIN", **OLD)
     make.project(plan=municipal, staff=staff, code="OLD-MAJOR", flags=[Flag.major], **OLD)
-    due = TODAY - timedelta(days=5)
+    due = date.today() - timedelta(days=5)
     end = add_months(due, -3)
     recent = make.project(Level.provincial, staff=staff, code="RECENT", start=end - timedelta(days=30), end=end)
     recent_due = db.session.scalar(
         select(DueItem.due_date).where(DueItem.project_id == recent.id, DueItem.kind == DueKind.acceptance_application)
     )
-    next_year = date(TODAY.year + 1, 1, 1)
+    next_year = date(date.today().year + 1, 1, 1)
     make.project(Level.national, staff=staff, code="FUTURE", start=next_year, end=next_year + timedelta(days=300))
-    return staff, (TODAY - recent_due).days
+    return staff, (date.today() - recent_due).days
 
 
 def test_dashboard_counts_and_lists_key_tracking_first(radar, browser):
@@ -87,7 +86,7 @@ def test_dashboard_counts_and_lists_key_tracking_first(radar, browser):
     assert tile(page, "level", "national") == 0
     assert tile(page, "level", "provincial") >= 1
     # Days overdue are shown, with the very late marked.
-    assert "Very late" in page and f">{(TODAY - date(2020, 9, 30)).days} " in page
+    assert "Very late" in page and f">{(date.today() - date(2020, 9, 30)).days} " in page
 
 
 def test_dashboard_flag_filter_and_bad_values_ignored(radar, browser):
@@ -108,12 +107,12 @@ def test_dashboard_flag_filter_and_bad_values_ignored(radar, browser):
 )
 def test_very_late_from_14_days_overdue(make, browser, days, shown, very_late):
     staff = make.user(Role.staff)
-    next_year = date(TODAY.year + 1, 1, 1)
+    next_year = date(date.today().year + 1, 1, 1)
     project = make.project(staff=staff, start=next_year, end=next_year + timedelta(days=100))
     item = db.session.scalar(
         select(DueItem).where(DueItem.project_id == project.id, DueItem.kind == DueKind.acceptance_application)
     )
-    item.due_date = TODAY - timedelta(days=days)  # written directly: a due date `days` ago
+    item.due_date = date.today() - timedelta(days=days)  # written directly: a due date `days` ago
     db.session.commit()
     page = html(browser().login(staff).get("/dashboard"))
     expected = [("very-late" if very_late else "overdue", project.code, "acceptance_application")] if shown else []
