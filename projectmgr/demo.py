@@ -25,6 +25,7 @@ from .models import (
     Project,
     ReportKind,
     Role,
+    State,
     User,
 )
 from .rules.credit_code import make_credit_code
@@ -1037,6 +1038,6 @@ def evaluate_past_years(b: Builder) -> None:
     for year in range(first, b.today.year):
         for ev in evaluation.run_evaluation(staff, year, b.today, b.rules):
             project = ev.project
-            concluded = project.state in CONCLUDED_STATES
+            concluded = project.state in CONCLUDED_STATES or project.state == State.evaluated
             if not concluded or (project.concluded_on is not None and year < project.concluded_on.year):
                 evaluation.confirm(staff, ev, None, None, b.today, b.rules)

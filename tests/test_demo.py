@@ -193,3 +193,26 @@ def test_load_does_not_commit():
     assert load(date(2026, 6, 15)) is True
     db.session.rollback()
     assert all(n == 0 for n in row_counts().values())
+
+
+def test_evaluated_projects_keep_the_grade_their_history_gives(app):
+    """Grading the demo's earlier years must not overwrite an evaluated project's final grade."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from projectmgr.demo import load
+    from projectmgr.extensions import db
+    from projectmgr.models import Project, State, TransitionRecord
+
+    load(date.today())
+    db.session.commit()
+    evaluated = db.session.scalars(select(Project).where(Project.state == State.evaluated)).all()
+    assert evaluated
+    for project in evaluated:
+        record = db.session.scalar(
+            select(TransitionRecord)
+            .where(TransitionRecord.project_id == project.id, TransitionRecord.trigger == "evaluate")
+            .order_by(TransitionRecord.id.desc())
+        )
+        assert project.evaluation_grade.value == record.details["grade"], project.code

@@ -287,3 +287,21 @@ def test_the_page_states_the_weights_of_the_settings(app, make, client, monkeypa
     monkeypatch.setitem(app.extensions, "projectmgr.rules", custom)
     html = client.get("/evaluation", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "按时履行义务（25%）" in html and "95 分及以上为优秀" in html
+
+
+def test_an_earlier_year_confirmed_after_the_final_grade_leaves_it(make, api):
+    """Evaluated with its final grade (the `evaluate` transition); confirming an earlier year afterwards
+    records that year's grade and does not touch the project's."""
+    staff = make.user(Role.staff)
+    p = _running(make, staff, start=date(YEAR - 2, 1, 1))
+    p.state, p.concluded_on = State.accepted, date(YEAR, 6, 1)
+    db.session.commit()
+    s = api.as_(staff)
+    r = s.post(f"/projects/{p.id}/transitions", json={"trigger": "evaluate", "grade": "excellent"})
+    assert r.status_code == 200 and r.json["state"] == "evaluated", r.json
+    earlier = s.post("/evaluations/run", json={"year": YEAR - 1}).json["items"][0]
+    r = s.post(f"/evaluations/{earlier['id']}/confirm", json={"grade": "fail", "reason": "去年进度滞后"})
+    assert r.status_code == 200 and r.json["grade"] == "fail", r.json
+    db.session.expire_all()
+    project = db.session.get(type(p), p.id)
+    assert project.state == State.evaluated and project.evaluation_grade.value == "excellent"

@@ -185,10 +185,12 @@ def confirm(
         )
     ):
         item.closed_on = as_of
-    if project.state in CONCLUDED_STATES and (project.concluded_on is None or ev.year >= project.concluded_on.year):
-        # The evaluation of the year it concluded (or later) is the final one; earlier years only record a grade.
+    # The evaluation of the year it concluded (or later) is the final one; earlier years only record a grade.
+    final = project.concluded_on is None or ev.year >= project.concluded_on.year
+    if project.state in CONCLUDED_STATES and final:
         transition(project, "evaluate", user, settings, as_of, {"grade": chosen.value, "comment": reason})
-    elif project.state == State.evaluated:
+    elif project.state == State.evaluated and final:
+        # Changing the final evaluation's grade changes the project's grade.
         latest = db.session.scalar(select(func.max(Evaluation.year)).where(Evaluation.project_id == project.id))
         if latest == ev.year:
             project.evaluation_grade = chosen
