@@ -354,3 +354,18 @@ def test_import_errors_name_the_accepted_words_in_the_readers_language(make, api
     assert found[("经费预算", 2, "B")].startswith("不是有效的预算科目，请填写：设备费、材料费")
     assert found[("项目", 3, "A")] == "至少需要一项绩效指标。"
     assert db.session.query(Project).count() == 0
+
+
+def test_in_english_the_category_error_names_the_keys(make, api):
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "XL-E1")],
+        [["XL-E1", "food", 100000, 50000]],
+        [["XL-E1", "patents", "专利申请", "件", 5, 1]],
+    )
+    r = api.as_(staff).post("/imports/projects", data={"file": (f, "p.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    message = {(d["sheet"], d["row"], d["column"]): d["message"] for d in r.json["error"]["details"]}[
+        ("经费预算", 2, "B")
+    ]
+    assert message.startswith("Not a budget category: use one of equipment, materials, testing")

@@ -574,7 +574,9 @@ def _import_message(error: dict, loc: tuple) -> str:
     """A validation error as the person filling in the sheet reads it: a budget category names the
     Chinese words the sheet accepts, as well as the keys."""
     if loc and loc[-1] == "category" and error.get("type") == "enum":
-        return _("Not a budget category: use one of %(words)s.", words="、".join(CATEGORY_WORDS))
+        if current_lang() == "zh":
+            return _("Not a budget category: use one of %(words)s.", words="、".join(CATEGORY_WORDS))
+        return _("Not a budget category: use one of %(words)s.", words=", ".join(CATEGORY_WORDS.values()))
     return pydantic_message(error)
 
 

@@ -214,7 +214,9 @@ def blocked_triggers(project: Project, user: User, settings: RuleSettings, as_of
         if any(f["check"] in NEVER_FOR_THIS_PROJECT for f in failures):
             continue  # not "not yet" but "not for this level": no greyed button
         if failures:
-            blocked.append((t.trigger, [f["message"] for f in failures]))
+            # Each check, then the particular rules it stands for (which panel rule is broken).
+            reasons = [m for f in failures for m in (f["message"], *(p["message"] for p in f.get("problems", ())))]
+            blocked.append((t.trigger, reasons))
     return blocked
 
 

@@ -1,6 +1,8 @@
 """Accounts and undertaking organizations (DESIGN §11: staff create owners and experts, admins
 everyone), over the same registry services as the API."""
 
+import re
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,14 +43,18 @@ class AccountForm(FlaskForm):
     )
     fields = StringField(_l("Fields of expertise (separated by commas)"), validators=[Optional(), Length(max=500)])
     title = StringField(_l("Professional title"), validators=[Optional(), Length(max=120)])
-    finance = BooleanField(_l("Finance expert (财务专家)"))
-    conflicts = SelectMultipleField(_l("Declared conflicts (回避单位)"), validators=[Optional()])
+    finance = BooleanField(_l("Finance expert"))
+    conflicts = SelectMultipleField(_l("Declared conflicts"), validators=[Optional()])
 
 
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=choices(labels.ORG_KINDS), validators=[DataRequired()])
-    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(), Length(min=18, max=18)],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
 
 
 def _organizations() -> list[SelectChoice]:
@@ -75,8 +81,9 @@ def accounts():
     if role is not None:
         query = query.where(User.role == role)
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+        # The text as typed: `_` and `%` are characters of a username, not wildcards.
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.ilike(like, escape="\\"), User.display_name.ilike(like, escape="\\")))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = _page()
     users = db.session.scalars(query.order_by(User.role, User.username).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
@@ -104,7 +111,7 @@ def new_account():
         expert = None
         if role == Role.expert:
             expert = {
-                "fields": [f.strip() for f in (form.fields.data or "").replace("，", ",").split(",") if f.strip()],
+                "fields": [f.strip() for f in re.split(r"[,，、;；]", form.fields.data or "") if f.strip()],
                 "finance": bool(form.finance.data),
                 "title": (form.title.data or "").strip(),
                 "conflict_organization_ids": [int(i) for i in form.conflicts.data or []],

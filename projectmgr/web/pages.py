@@ -233,9 +233,9 @@ def report(project_id: int, kind: str):
     except ValueError:
         abort(404)
     project = load_project(project_id)
-    closed = funds.report_window_closed(project, report_kind)
-    if request.method == "GET" and closed:
-        # Not a form to fill in and then be refused: back to the project, saying why.
+    if funds.report_window_closed(project, report_kind):
+        # Not a form to fill in and then be refused (nor a submission after the window closed):
+        # back to the project, saying why in the page's words. Nothing is saved.
         state = labels.label("state", project.state.value)
         if report_kind == ReportKind.survey:
             flash(

@@ -142,3 +142,37 @@ def test_accounts_are_for_staff_only(make, browser, role):
     assert b.get("/accounts").status_code == 403
     assert b.post("/accounts/new", data={"username": "x"}).status_code == 403
     assert b.post("/organizations/new", data={"name": "x"}).status_code == 403
+
+
+def test_search_takes_underscores_literally_and_fields_split_on_the_chinese_comma(make, browser):
+    staff = make.user(Role.staff)
+    b = browser().login(staff)
+    r = b.post(
+        "/accounts/new",
+        data={
+            "username": "li_wei",
+            "display_name": "李伟",
+            "password": "secret-123",
+            "role": "expert",
+            "fields": "财务审计、矿用机电；装备制造",
+        },
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("/accounts?q=li_wei")
+    make.user(Role.expert, username="lixwei")  # would match if "_" were a wildcard
+    page = b.get("/accounts?q=li_wei").get_data(as_text=True)
+    assert 'data-username="li_wei"' in page and 'data-username="lixwei"' not in page
+    expert = db.session.scalar(select(User).where(User.username == "li_wei"))
+    assert db.session.get(ExpertProfile, expert.id).fields == ["财务审计", "矿用机电", "装备制造"]
+
+
+def test_a_pasted_credit_code_is_trimmed(make, browser):
+    code = make_credit_code("91410000700000456")
+    r = (
+        browser()
+        .login(make.user(Role.staff))
+        .post(
+            "/organizations/new", data={"name": "某公司", "kind": "enterprise", "credit_code": f"  {code.lower()} \n"}
+        )
+    )
+    assert r.status_code == 302
+    assert db.session.scalar(select(Organization).where(Organization.credit_code == code)) is not None

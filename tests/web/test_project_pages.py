@@ -55,7 +55,7 @@ def test_owner_sees_why_reapply_waits_and_only_the_reports_that_can_be_written(m
     html = b.get(f"/projects/{case.pid}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     # reapply is greyed out, with the check that refuses it; no enabled form for it.
     assert re.search(r'<li data-trigger="reapply"><button type="button" disabled>', html)
-    assert "Not yet: Submit a new acceptance report after the rectification began." in html
+    assert "Not possible now: Submit a new acceptance report after the rectification began." in html
     assert 'name="trigger" value="reapply"' not in html
     # Rectifying: an acceptance report can be written, a survey report cannot.
     assert f"/projects/{case.pid}/reports/acceptance" in html
@@ -84,3 +84,35 @@ def test_staff_see_conclude_waiting_for_scores_but_no_greyed_action_of_another_l
     assert 'data-trigger="conclude"' in html and "Every panel member must have scored." in html
     # record_conclusion is for national and provincial projects: never offered here, not even greyed.
     assert 'data-trigger="record_conclusion"' not in html and 'value="record_conclusion"' not in html
+
+
+def test_form_panel_waits_naming_the_panel_rule(make, api, browser):
+    from tests.test_panels import applied_project
+
+    case = applied_project(make, api)
+    html = browser().login(case.staff).get(f"/projects/{case.pid}", headers={"Accept-Language": "en"})
+    hint = re.search(
+        r'<li data-trigger="form_panel">.*?<span class="hint">([^<]*)</span>', html.get_data(as_text=True), re.S
+    )
+    assert hint and hint.group(1) == (
+        "Not possible now: The acceptance panel is missing or breaks a panel rule. No panel has been put together yet."
+    )
+
+
+def test_a_report_posted_after_its_window_closed_saves_nothing(make, api, browser):
+    from projectmgr.extensions import db
+    from projectmgr.models import Report
+
+    case = _rectifying(make, api)
+    before = db.session.query(Report).count()
+    r = (
+        browser()
+        .login(case.owner)
+        .post(
+            f"/projects/{case.pid}/reports/survey",
+            data={"summary": "迟到的调研报告"},
+            headers={"Accept-Language": "zh-CN"},
+        )
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/projects/{case.pid}")
+    assert db.session.query(Report).count() == before
