@@ -303,15 +303,20 @@ def test_reviews_cost_the_same_at_2_and_8_panels(api, make, statements):
     assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (8, 2, 3, 3)
 
 
+def _experts_with_a_conflict(make, org_id: int, size: int) -> None:
+    """Finance experts, each with a declared conflict, until there are `size` of them."""
+    while db.session.query(User).filter(User.role == Role.expert).count() < size:
+        expert = make.user(Role.expert, finance=True)
+        expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
+        db.session.commit()
+
+
 def test_users_cost_the_same_at_2_and_8_experts(api, make, statements):
     staff_id = make.user(Role.staff).id
     org_id = make.organization().id
     counts = {}
     for size in (2, 8):
-        while db.session.query(User).filter(User.role == Role.expert).count() < size:
-            expert = make.user(Role.expert, finance=True)
-            expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
-            db.session.commit()
+        _experts_with_a_conflict(make, org_id, size)
         body, counts[size] = counted_get(
             api.as_(db.session.get(User, staff_id)), statements, "/users", {"role": "expert"}
         )
@@ -326,10 +331,7 @@ def test_accounts_page_costs_the_same_at_2_and_8_experts(client, make, statement
     client.post("/login", data={"username": staff.username, "password": "password123"})
     counts = {}
     for size in (2, 8):
-        while db.session.query(User).filter(User.role == Role.expert).count() < size:
-            expert = make.user(Role.expert, finance=True)
-            expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
-            db.session.commit()
+        _experts_with_a_conflict(make, org_id, size)
         db.session.remove()
         statements.clear()
         page = client.get("/accounts?role=expert")
