@@ -1,5 +1,7 @@
 """WTForms for the pages. Money and dates are parsed as the API parses them (rules.money)."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -42,9 +44,12 @@ class MoneyField(Field):
         if not self.raw:
             return
         try:
-            self.data = parse_money(self.raw, field=self.name, positive=self.positive)
+            self.data = self.parse(self.raw)
         except FieldError as exc:
             raise ValueError(translate(exc.message)) from None
+
+    def parse(self, text: str) -> Decimal:
+        return parse_money(text, field=self.name, positive=self.positive)
 
 
 class DecimalTextField(MoneyField):
@@ -59,15 +64,8 @@ class DecimalTextField(MoneyField):
             return self.raw
         return f"{self.data.normalize():f}" if self.data is not None else ""
 
-    def process_formdata(self, valuelist):
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not self.raw:
-            return
-        try:
-            self.data = parse_decimal(self.raw, field=self.name, places=self.places, positive=self.positive)
-        except FieldError as exc:
-            raise ValueError(translate(exc.message)) from None
+    def parse(self, text: str) -> Decimal:
+        return parse_decimal(text, field=self.name, places=self.places, positive=self.positive)
 
 
 def choices(mapping: dict, blank: bool = False) -> list[SelectChoice]:
