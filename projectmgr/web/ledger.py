@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import User
 from ..services import excel, settings
 from ..services import ledger as service
-from . import bp, int_arg, readers_required, show_error, staff_required
+from . import apply, bp, int_arg, readers_required, saved, staff_required
 from .charts import STATUS_LABELS, ledger_progress
 from .forms import DecimalTextField
 
@@ -120,15 +120,10 @@ def ledger_new_target():
             cumulative=form.cumulative.data,
             note=form.note.data or None,
         )
-        try:
-            target = service.create_target(current_user, data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(exc, form)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("web.ledger_target", target_id=target.id))
+        created = []
+        if apply(form, lambda: created.append(service.create_target(current_user, data))):
+            saved()
+            return redirect(url_for("web.ledger_target", target_id=created[0].id))
     return render_template("web/ledger_target_form.html", form=form, year=year)
 
 
@@ -147,8 +142,9 @@ def ledger_target(target_id: int):
             abort(403)
         if form.validate_on_submit():
             upload = form.file.data
-            try:
-                service.add_progress(
+            if apply(
+                form,
+                lambda: service.add_progress(
                     current_user,
                     target,
                     form.value.data,
@@ -156,13 +152,9 @@ def ledger_target(target_id: int):
                     form.recorded_on.data,
                     filename=upload.filename if upload else None,
                     stream=upload.stream if upload else None,
-                )
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                show_error(exc, form)
-            else:
-                flash(_("Saved."), "success")
+                ),
+            ):
+                saved()
                 return redirect(url_for("web.ledger_target", target_id=target.id))
     view = next(
         (v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id),
