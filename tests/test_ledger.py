@@ -394,3 +394,46 @@ def test_import_counts_only_the_targets_a_row_changes(make):
     db.session.expire_all()
     assert db.session.get(LedgerTarget, b.id).target_value == 200
     assert db.session.get(LedgerTarget, a.id).note == "2010年工作目标"
+
+
+def test_staff_change_a_target_on_its_page(make, client):
+    staff = make.user(Role.staff)
+    other = make.user(Role.staff)
+    parent = service.create_target(staff, service.TargetInput(Y, "培育企业研发机构", "家", D(6)))
+    t = service.create_target(staff, service.TargetInput(Y, "工程中心", "家", D(4), parent_id=parent.id))
+    db.session.commit()
+    client.post("/login", data={"username": staff.username, "password": "password123"})
+    page = client.get(f"/ledger/targets/{t.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/ledger/targets/{t.id}/edit" in page
+    form = client.get(f"/ledger/targets/{t.id}/edit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>Change target" in form and 'value="工程中心"' in form
+    assert re.search(rf'<option selected value="{parent.id}">|<option value="{parent.id}" selected>', form)
+    data = {
+        "title": "工程技术研究中心",
+        "unit": "家",
+        "target_value": "5",
+        "parent_id": str(parent.id),
+        "responsible_id": str(other.id),
+        "metric": "",
+        "cumulative": "y",
+        "note": "",
+    }
+    bad = client.post(f"/ledger/targets/{t.id}/edit", data={**data, "target_value": "-1"})
+    assert bad.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(LedgerTarget, t.id).title == "工程中心"  # nothing saved
+    r = client.post(f"/ledger/targets/{t.id}/edit", data=data)
+    assert r.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(LedgerTarget, t.id)
+    assert (changed.title, changed.target_value, changed.responsible_id) == ("工程技术研究中心", 5, other.id)
+    assert changed.year == Y and changed.parent_id == parent.id
+
+
+def test_a_leader_may_not_change_a_target(make, client):
+    t = service.create_target(make.user(Role.staff), service.TargetInput(Y, "专利申请", "件", D(180)))
+    db.session.commit()
+    leader = make.user(Role.leader)
+    client.post("/login", data={"username": leader.username, "password": "password123"})
+    assert client.get(f"/ledger/targets/{t.id}/edit").status_code == 403
+    assert f"/ledger/targets/{t.id}/edit" not in client.get(f"/ledger/targets/{t.id}").get_data(as_text=True)

@@ -127,6 +127,43 @@ def ledger_new_target():
     return render_template("web/ledger_target_form.html", form=form, year=year)
 
 
+@bp.route("/ledger/targets/<int:target_id>/edit", methods=["GET", "POST"])
+@staff_required
+def ledger_edit_target(target_id: int):
+    """Change a target's title, unit, value, place in the tree, officer, progress source or note
+    (its year is changed through the API or an Excel import)."""
+    try:
+        target = service.find_target(target_id)
+    except NotFound:
+        abort(404)
+    form = TargetForm()
+    _fill(form, target.year, target)
+    if request.method == "GET":
+        form.title.data, form.unit.data, form.note.data = target.title, target.unit, target.note
+        form.target_value.data = target.target_value
+        form.parent_id.data = str(target.parent_id or "")
+        form.responsible_id.data = str(target.responsible_id or "")
+        form.metric.data = target.metric or ""
+        form.cumulative.data = target.cumulative
+    if form.validate_on_submit() and (ids := _ids(form)) is not None:
+        data = service.TargetInput(
+            year=target.year,
+            title=form.title.data,
+            unit=form.unit.data,
+            target_value=form.target_value.data,
+            parent_id=ids["parent_id"],
+            responsible_id=ids["responsible_id"],
+            metric=form.metric.data or None,
+            cumulative=form.cumulative.data,
+            note=form.note.data or None,
+        )
+        if apply(form, lambda: service.update_target(current_user, target, data)):
+            saved()
+            return redirect(url_for("web.ledger_target", target_id=target.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/ledger_target_form.html", form=form, year=target.year, target=target), status
+
+
 @bp.route("/ledger/targets/<int:target_id>", methods=["GET", "POST"])
 @readers_required
 def ledger_target(target_id: int):
