@@ -221,3 +221,25 @@ def test_only_staff_run_the_sweep(api, make, people):
     assert r.status_code == 422 and r.json["error"]["details"][0]["field"] == "as_of"
     db.session.refresh(project)
     assert project.state == State.in_progress
+
+
+def test_an_expiry_is_announced_once_to_the_owner_and_the_responsible_officer(api, make, people, app, monkeypatch):
+    from projectmgr.models import Notification
+    from projectmgr.services import reminders
+
+    staff, owner = people
+    owner.email, owner.email_reminders = "owner@example.com", False  # reminders off: the notice still goes
+    project = running_project(make, staff, owner, responsible_staff_id=staff.id)
+    monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
+    sweep(api, staff, DUE + timedelta(days=1))
+    notices = db.session.scalars(
+        select(Notification).where(Notification.project_id == project.id, Notification.rule == "expired")
+    ).all()
+    assert sorted(n.user_id for n in notices) == sorted([owner.id, staff.id])
+    to_owner = next(n for n in notices if n.user_id == owner.id)
+    assert to_owner.email_to == "owner@example.com"
+    subject, body = reminders.render(to_owner, "zh")
+    assert subject == f"【科技计划项目】{project.code}：验收申请逾期，视为验收不通过"
+    assert "credit record" in reminders.render(to_owner, "en")[1]
+    sweep(api, staff, DUE + timedelta(days=2))  # nothing new: the project failed already
+    assert db.session.scalar(select(func.count()).where(Notification.rule == "expired")) == 2

@@ -17,6 +17,8 @@ from .settings import RuleSettings
 
 ON_DAY = "on_day"
 ESCALATION = "escalation"
+# The sweep deemed the project failed: its acceptance application or rectification expired.
+EXPIRED = "expired"
 
 
 def before(days: int) -> str:

@@ -51,6 +51,7 @@ SUBJECTS = {
         "on_day": "【科技计划项目】{code}：{kind}今天到期",
         "after": "【科技计划项目】{code}：{kind}已逾期{days}天",
         "escalation": "【科技计划项目】严重逾期：{code} {kind}已逾期{days}天",
+        "expired": "【科技计划项目】{code}：{kind}逾期，视为验收不通过",
         "digest": "【科技计划项目】逾期汇总：新增{count}项逾期",
     },
     "en": {
@@ -58,6 +59,7 @@ SUBJECTS = {
         "on_day": "[S&T Plan Projects] {code}: {kind} due today",
         "after": "[S&T Plan Projects] {code}: {kind} {days} days overdue",
         "escalation": "[S&T Plan Projects] Very late: {code} {kind} {days} days overdue",
+        "expired": "[S&T Plan Projects] {code}: {kind} expired, acceptance failed",
         "digest": "[S&T Plan Projects] Overdue digest: {count} newly overdue",
     },
 }
@@ -142,7 +144,8 @@ def _item_details(item: DueItem, as_of: date) -> dict:
 def _email_wanted(user: User, rule: str) -> bool:
     if not current_app.config.get("MAIL_ENABLED") or not user.email:
         return False
-    return rule == rules.ESCALATION or user.email_reminders
+    # Escalations and the notice of a failed acceptance are not reminders: never switched off.
+    return rule in (rules.ESCALATION, rules.EXPIRED) or user.email_reminders
 
 
 def _insert(user: User, rule: str, as_of: date, details: dict, item: DueItem | None = None) -> Notification | None:
@@ -208,6 +211,23 @@ def queue_reminders(as_of: date, settings: RuleSettings) -> list[Notification]:
         if (item.id, rule, user.id) in sent:
             continue
         notification = _insert(user, rule, as_of, _item_details(item, as_of), item)
+        if notification is not None:
+            created.append(notification)
+    return created
+
+
+def queue_expiry_notice(item: DueItem, as_of: date) -> list[Notification]:
+    """The sweep deemed the project failed because `item` (an acceptance application or a
+    rectification) expired: tell its owner and the responsible staff member, once (the unique
+    constraint on due item, rule and recipient)."""
+    project = item.project
+    people = _People()
+    recipients = [project.owner] if project.owner.active else []
+    recipients += [u for u in people.responsible(project) if u not in recipients]
+    details = _item_details(item, as_of)
+    created = []
+    for user in recipients:
+        notification = _insert(user, rules.EXPIRED, as_of, details, item)
         if notification is not None:
             created.append(notification)
     return created
@@ -326,6 +346,13 @@ def body(notification: Notification, language: str) -> str:
         days = 0
     elif kind == "after":
         text = _("The %(kind)s of %(code)s %(title)s was due on %(due)s and is %(days)s days overdue.")
+        days = d["days_overdue"]
+    elif kind == "expired":
+        text = _(
+            "The %(kind)s of %(code)s %(title)s was due on %(due)s and was not made: the project is deemed "
+            "to have failed acceptance, and a credit record is kept for the organization and the principal "
+            "investigator."
+        )
         days = d["days_overdue"]
     else:
         text = _(

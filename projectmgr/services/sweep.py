@@ -10,6 +10,7 @@ from ..lifecycle import BY_TRIGGER
 from ..models import DueItem, Project
 from ..rules.settings import RuleSettings
 from .due_items import EXPIRING_KINDS, open_at
+from .reminders import queue_expiry_notice
 from .transitions import transition
 
 
@@ -30,7 +31,19 @@ def run_sweep(as_of: date, settings: RuleSettings) -> list[dict]:
     changed = []
     for project in projects:
         before = project.state
+        expired = db.session.scalars(
+            select(DueItem)
+            .where(
+                DueItem.project_id == project.id,
+                DueItem.kind.in_(EXPIRING_KINDS),
+                DueItem.due_date < as_of,
+                open_at(as_of),
+            )
+            .order_by(DueItem.due_date)
+        ).first()
         transition(project, "expire", None, settings, as_of)
+        if expired is not None:
+            queue_expiry_notice(expired, as_of)
         changed.append(
             {
                 "project_id": project.id,
