@@ -79,6 +79,20 @@ def _ids(form: TargetForm) -> dict | None:
     return ids if len(ids) == 2 else None
 
 
+def _input(form: TargetForm, year: int, ids: dict) -> service.TargetInput:
+    return service.TargetInput(
+        year=year,
+        title=form.title.data,
+        unit=form.unit.data,
+        target_value=form.target_value.data,
+        parent_id=ids["parent_id"],
+        responsible_id=ids["responsible_id"],
+        metric=form.metric.data or None,
+        cumulative=form.cumulative.data,
+        note=form.note.data or None,
+    )
+
+
 @bp.route("/ledger")
 @readers_required
 def ledger():
@@ -109,17 +123,7 @@ def ledger_new_target():
     if request.method == "GET" and request.args.get("parent"):
         form.parent_id.data = request.args["parent"]
     if form.validate_on_submit() and (ids := _ids(form)) is not None:
-        data = service.TargetInput(
-            year=year,
-            title=form.title.data,
-            unit=form.unit.data,
-            target_value=form.target_value.data,
-            parent_id=ids["parent_id"],
-            responsible_id=ids["responsible_id"],
-            metric=form.metric.data or None,
-            cumulative=form.cumulative.data,
-            note=form.note.data or None,
-        )
+        data = _input(form, year, ids)
         created = []
         if apply(form, lambda: created.append(service.create_target(current_user, data))):
             saved()
@@ -146,17 +150,7 @@ def ledger_edit_target(target_id: int):
         form.metric.data = target.metric or ""
         form.cumulative.data = target.cumulative
     if form.validate_on_submit() and (ids := _ids(form)) is not None:
-        data = service.TargetInput(
-            year=target.year,
-            title=form.title.data,
-            unit=form.unit.data,
-            target_value=form.target_value.data,
-            parent_id=ids["parent_id"],
-            responsible_id=ids["responsible_id"],
-            metric=form.metric.data or None,
-            cumulative=form.cumulative.data,
-            note=form.note.data or None,
-        )
+        data = _input(form, target.year, ids)
         if apply(form, lambda: service.update_target(current_user, target, data)):
             saved()
             return redirect(url_for("web.ledger_target", target_id=target.id))
