@@ -50,6 +50,19 @@ class Context:
         # What decides an acceptance (conclude, close_out) is what the acceptance reports declare.
         return project_facts(self.project, self.settings, report_kind=ReportKind.acceptance)
 
+    # Read once per context: the guards, their explanations and the conclusion share them.
+    @cached_property
+    def panel_problems(self) -> list[dict]:
+        from .services.panels import panel_problems
+
+        return panel_problems(self.project, self.settings)
+
+    @cached_property
+    def unscored(self) -> list:
+        from .services.panels import unscored_members
+
+        return unscored_members(self.project)
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -88,19 +101,15 @@ def _has_acceptance_report(ctx: Context) -> bool:
 
 
 def _panel_problems(ctx: Context) -> list[dict]:
-    from .services.panels import panel_problems
-
-    return panel_problems(ctx.project, ctx.settings)
+    return ctx.panel_problems
 
 
 def _panel_valid(ctx: Context) -> bool:
-    return not _panel_problems(ctx)
+    return not ctx.panel_problems
 
 
 def _all_scored(ctx: Context) -> bool:
-    from .services.panels import unscored_members
-
-    return not unscored_members(ctx.project)
+    return not ctx.unscored
 
 
 def _no_hard_binding_failure(ctx: Context) -> bool:

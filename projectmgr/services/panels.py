@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..errors import Conflict, Forbidden, GuardFailed, NotFound, StaleVersion, ValidationFailed
 from ..extensions import db
 from ..i18n import translate
+from ..lifecycle import MUNICIPAL
 from ..models import (
     DueKind,
     ExpertConflict,
@@ -249,14 +250,7 @@ def set_panel(
         )
     if project.plan.level != Level.municipal:
         # National and provincial projects are concluded by a higher authority (record_conclusion).
-        raise GuardFailed(
-            [
-                {
-                    "check": "municipal_only",
-                    "message": _("Only municipal projects are accepted by the bureau's own expert panel."),
-                }
-            ]
-        )
+        raise GuardFailed([{"check": MUNICIPAL.check, "message": str(MUNICIPAL.message)}])
     if (expert_ids is None) == (draw_spec is None):
         raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_for_round(project)

@@ -110,7 +110,7 @@ def transition(
         # The destination is computed by the conclusion rules, never chosen by hand.
         # Only once the guards would pass (a valid, fully scored panel): otherwise they refuse,
         # naming the panel, and there is nothing to aggregate (every member may have stepped aside).
-        if not panels.panel_problems(project, settings) and not panels.unscored_members(project):
+        if not ctx.panel_problems and not ctx.unscored:
             decision = panels.decide(project, settings, ctx.facts)
             ctx.destination = State(decision.outcome)
             ctx.details = {"rule": decision.rule, "reason": decision.reason, **decision.figures}
