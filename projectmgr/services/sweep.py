@@ -9,7 +9,7 @@ from ..extensions import db
 from ..lifecycle import BY_TRIGGER
 from ..models import DueItem, Project
 from ..rules.settings import RuleSettings
-from .due_items import EXPIRING_KINDS, open_at
+from .due_items import EXPIRING_KINDS, expired_items, open_at
 from .reminders import queue_expiry_notice
 from .transitions import transition
 
@@ -31,19 +31,10 @@ def run_sweep(as_of: date, settings: RuleSettings) -> list[dict]:
     changed = []
     for project in projects:
         before = project.state
-        expired = db.session.scalars(
-            select(DueItem)
-            .where(
-                DueItem.project_id == project.id,
-                DueItem.kind.in_(EXPIRING_KINDS),
-                DueItem.due_date < as_of,
-                open_at(as_of),
-            )
-            .order_by(DueItem.due_date)
-        ).first()
+        expired = expired_items(project, as_of)  # what the expire guard finds; closed by the transition
         transition(project, "expire", None, settings, as_of)
-        if expired is not None:
-            queue_expiry_notice(expired, as_of)
+        for item in expired:
+            queue_expiry_notice(item, as_of)
         changed.append(
             {
                 "project_id": project.id,
