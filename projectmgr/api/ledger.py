@@ -42,9 +42,7 @@ def _readers(user) -> None:
 
 def _view(target, when: date) -> service.TargetView:
     """The target as its year's ledger shows it (404 if the tree does not hold it)."""
-    view = next(
-        (v for v in service.flatten(service.ledger(target.year, when, settings())) if v.target.id == target.id), None
-    )
+    view = service.view_of(target, when, settings())
     if view is None:
         raise NotFound(_("No target %(id)s.", id=target.id))
     return view

@@ -401,6 +401,12 @@ def flatten(views: list[TargetView]) -> list[TargetView]:
     return out
 
 
+def view_of(target: LedgerTarget, as_of: date, settings: RuleSettings) -> TargetView | None:
+    """The target as its year's ledger shows it; None when the tree does not hold it (a sub-target
+    left under a parent of another year)."""
+    return next((v for v in flatten(ledger(target.year, as_of, settings)) if v.target.id == target.id), None)
+
+
 def view_json(v: TargetView) -> dict:
     t = v.target
     return {

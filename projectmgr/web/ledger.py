@@ -187,10 +187,7 @@ def ledger_target(target_id: int):
             ):
                 saved()
                 return redirect(url_for("web.ledger_target", target_id=target.id))
-    view = next(
-        (v for v in service.flatten(service.ledger(target.year, date.today(), settings())) if v.target.id == target.id),
-        None,
-    )
+    view = service.view_of(target, date.today(), settings())
     if view is None:  # not in its year's tree (a parent of another year)
         abort(404)
     return render_template(
