@@ -54,7 +54,9 @@ def project_filters() -> ProjectFilters:
     )
 
 
-def project_detail(project: Project, user, when: date) -> dict:
+def project_detail(project: Project, user, when: date, allowed: list[str] | None = None) -> dict:
+    """allowed: the allowed triggers when the caller has read them already (the project page reads
+    them with the blocked ones, through one guard context)."""
     rules = settings()
     facts = project_facts(project, rules, when)
     data = project_summary(project)
@@ -100,7 +102,7 @@ def project_detail(project: Project, user, when: date) -> dict:
             }
             for d in project_due_items(project, when, rules)
         ],
-        allowed_triggers=allowed_triggers(project, user, rules, when),
+        allowed_triggers=allowed if allowed is not None else allowed_triggers(project, user, rules, when),
         survey_due_date=day(project.survey_due_date),
         rectification_started_on=day(project.rectification_started_on),
         concluded_on=day(project.concluded_on),

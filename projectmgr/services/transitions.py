@@ -180,35 +180,39 @@ def _after(trigger: str, ctx: Context) -> None:
             record_failure(project, on, project.conclusion_rule or ctx.comment or f"Failed ({trigger}).")
 
 
-def allowed_triggers(project: Project, user: User, settings: RuleSettings, as_of: date) -> list[str]:
-    """What this user could fire on this project now."""
-    candidates = [
-        t.trigger
+def _candidates(project: Project, user: User) -> list:
+    """The transitions from the project's state that this user's role may fire."""
+    return [
+        t
         for t in BY_TRIGGER.values()
         if project.state in t.sources and t.actor != Actor.system and may_act(user, project, t.actor)
     ]
+
+
+def allowed_triggers(project: Project, user: User, settings: RuleSettings, as_of: date) -> list[str]:
+    """What this user could fire on this project now."""
+    candidates = _candidates(project, user)
     if not candidates:
         return []
     ctx = Context(project=project, user=user, as_of=as_of, settings=settings)
-    return possible_triggers(ctx, candidates)
+    return possible_triggers(ctx, [t.trigger for t in candidates])
 
 
-def blocked_triggers(project: Project, user: User, settings: RuleSettings, as_of: date) -> list[tuple[str, list[str]]]:
-    """What this user could fire from this state but may not yet, each with the checks that refuse it
-    (a rectifying owner's `reapply` before the new acceptance report, staff's `conclude` before every
-    member has scored): the pages show them greyed out with the reason, so nobody has to guess."""
-    candidates = [
-        t
-        for t in BY_TRIGGER.values()
-        if project.state in t.sources and t.actor != Actor.system and may_act(user, project, t.actor) and t.guards
-    ]
+def trigger_choices(
+    project: Project, user: User, settings: RuleSettings, as_of: date
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(allowed, blocked), read through one guard context: what this user could fire now, and what
+    they could fire from this state but may not yet, each with the checks that refuse it (a
+    rectifying owner's `reapply` before the new acceptance report, staff's `conclude` before every
+    member has scored). The pages show the blocked ones greyed out with the reason."""
+    candidates = _candidates(project, user)
     if not candidates:
-        return []
+        return [], []
     ctx = Context(project=project, user=user, as_of=as_of, settings=settings)
-    allowed = set(possible_triggers(ctx, [t.trigger for t in candidates]))
+    allowed = possible_triggers(ctx, [t.trigger for t in candidates])
     blocked = []
     for t in candidates:
-        if t.trigger in allowed:
+        if t.trigger in allowed or not t.guards:
             continue
         failures = failed_checks(t, ctx)
         if any(f["check"] in NEVER_FOR_THIS_PROJECT for f in failures):
@@ -217,11 +221,11 @@ def blocked_triggers(project: Project, user: User, settings: RuleSettings, as_of
             # Each check, then the particular rules it stands for (which panel rule is broken).
             reasons = [m for f in failures for m in (f["message"], *(p["message"] for p in f.get("problems", ())))]
             blocked.append((t.trigger, reasons))
-    return blocked
+    return allowed, blocked
 
 
 # Guards that depend on what the project is, not on what has been done.
 NEVER_FOR_THIS_PROJECT = {"municipal_only", "higher_authority_only"}
 
 
-__all__ = ["Level", "Outcome", "allowed_triggers", "blocked_triggers", "transition"]
+__all__ = ["Level", "Outcome", "allowed_triggers", "transition", "trigger_choices"]

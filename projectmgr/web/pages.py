@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
 from ..services.projects import ProjectFilters, find_project, project_query
-from ..services.transitions import blocked_triggers, transition
+from ..services.transitions import transition, trigger_choices
 from . import apply, bp, int_arg, labels, saved
 from .diagram import lifecycle_svg
 from .forms import (
@@ -92,7 +92,8 @@ def _history(project: Project) -> list[TransitionRecord]:
 
 def render_project(project: Project, status: int = 200, **forms):
     when = date.today()
-    data = project_detail(project, current_user, when)
+    allowed, blocked = trigger_choices(project, current_user, settings(), when)
+    data = project_detail(project, current_user, when, allowed)
     history = _history(project)
     taken = [(h.from_state.value, h.to_state.value) for h in history]
     forms.setdefault("transition_form", TransitionForm(formdata=None, version=project.version))
@@ -109,7 +110,7 @@ def render_project(project: Project, status: int = 200, **forms):
             p=data,
             history=history,
             diagram=lifecycle_svg(project.state.value, taken),
-            blocked=blocked_triggers(project, current_user, settings(), when),
+            blocked=blocked,
             report_kinds=[k.value for k, states in funds.REPORT_STATES.items() if project.state in states],
             empty_form=EmptyForm(),
             today=when,
