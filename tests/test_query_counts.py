@@ -339,3 +339,23 @@ def test_accounts_page_costs_the_same_at_2_and_8_experts(client, make, statement
         assert page.get_data(as_text=True).count('<tr data-username="') == size
         counts[size] = len(statements)
     assert counts[2] == counts[8]
+
+
+def test_a_project_page_under_review_costs_the_same_with_5_and_7_panel_members(client, api, make, statements):
+    """The panel rules, the scores and the greyed `conclude` read every member: not a query each."""
+    from tests.test_panels import applied_project, experts, formed_panel, score
+
+    counts = {}
+    for size in (5, 7):
+        case = applied_project(make, api)
+        members = experts(make, size)
+        formed_panel(case, members)
+        assert score(case, members[0], 80).status_code == 200
+        client.post("/login", data={"username": case.staff.username, "password": "password123"})
+        db.session.remove()
+        statements.clear()
+        page = client.get(f"/projects/{case.pid}", headers={"Accept-Language": "en"})
+        assert page.status_code == 200 and 'data-trigger="conclude"' in page.get_data(as_text=True)
+        counts[size] = len(statements)
+        client.post("/logout")
+    assert counts[5] == counts[7]

@@ -48,8 +48,12 @@ class PanelMember(db.Model):
     conflict_reason: Mapped[str | None] = mapped_column(Text)
 
     panel: Mapped[Panel] = relationship(back_populates="members")
-    expert: Mapped["User"] = relationship()  # noqa: F821
-    score: Mapped["Score | None"] = relationship(back_populates="member", uselist=False, cascade="all, delete-orphan")
+    # Loaded with the members (one query each for a whole panel): the panel rules, the scores view
+    # and the conclusion read every member's expert and score.
+    expert: Mapped["User"] = relationship(lazy="selectin")  # noqa: F821
+    score: Mapped["Score | None"] = relationship(
+        back_populates="member", uselist=False, cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class Score(db.Model):

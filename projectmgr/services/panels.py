@@ -167,7 +167,18 @@ def panel_problems(project: Project, settings: RuleSettings) -> list[dict]:
     if panel is None:
         return [{"check": "panel", "message": _("No panel has been put together yet.")}]
     experts = [m.expert for m in active_members(panel)]
+    _load_profiles(experts)
     return problems_of(project, experts, panel.year, settings, panel.id)
+
+
+def _load_profiles(experts: list[User]) -> None:
+    """The experts' profiles and declared conflicts in two queries, not two per expert."""
+    if experts:
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_([e.id for e in experts]))
+            .options(selectinload(User.expert).selectinload(ExpertProfile.conflicts))
+        ).all()
 
 
 def _load_experts(expert_ids: list[int]) -> list[User]:
