@@ -6,6 +6,7 @@ is written unless every row is valid."""
 
 import json
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -603,6 +604,19 @@ def _self_raised_mismatch(data: ProjectInput) -> str:
     )
 
 
+@contextmanager
+def _uploaded_workbook(stream):
+    """An uploaded workbook, read-only, for the body of the with-block. Read-only workbooks parse
+    the rows lazily, so a damaged sheet fails while the body reads it: whatever fails, opening or
+    reading, the upload is refused as not a workbook."""
+    try:
+        wb = load_workbook(stream, read_only=True, data_only=True)
+        yield wb
+        wb.close()
+    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
+        raise ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))]) from None
+
+
 def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> ImportResult:
     """Import the workbook's projects, all or nothing (see the module's docstring)."""
     from ..api.schemas import ProjectIn
@@ -611,8 +625,7 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
         raise Forbidden(_("Only bureau staff import projects."))
     errors: list[dict] = []
     sheets = {}
-    try:  # read-only workbooks parse the rows lazily: a damaged sheet fails while reading them
-        wb = load_workbook(stream, read_only=True, data_only=True)
+    with _uploaded_workbook(stream) as wb:
         for key, columns in (
             ("projects", PROJECT_COLUMNS),
             ("budget", BUDGET_COLUMNS),
@@ -628,9 +641,6 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
                 sheets[key] = []
             else:
                 sheets[key] = _read_sheet(ws, columns, ws.title, errors)
-        wb.close()
-    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
-        raise ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))]) from None
     if errors:
         raise ImportRefused(errors)
 
@@ -729,8 +739,7 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
     if user is not None and not user.is_staff:
         raise Forbidden(_("Only bureau staff keep the target ledger."))
     errors: list[dict] = []
-    try:  # read-only workbooks parse the rows lazily: a damaged sheet fails while reading them
-        wb = load_workbook(stream, read_only=True, data_only=True)
+    with _uploaded_workbook(stream) as wb:
         ws = wb.worksheets[0]
         rows = _read_sheet(
             ws,
@@ -746,9 +755,6 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
             ws.title,
             errors,
         )
-        wb.close()
-    except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
-        raise ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))]) from None
     if errors:
         raise ImportRefused(errors)
     kinds = {c[0]: c[3] for c in LEDGER_COLUMNS}
