@@ -27,12 +27,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
 
-    from . import models  # noqa: F401  (register the tables)
+    from . import (
+        labels,
+        models,  # noqa: F401  (register the tables)
+    )
     from .api import bp as api_bp
     from .cli import register_cli
     from .security import security_headers
     from .web import bp as web_bp
-    from .web import labels
 
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)

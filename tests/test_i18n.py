@@ -10,8 +10,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 
+from projectmgr import labels
 from projectmgr.models import Role
-from projectmgr.web import labels
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_PO = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"

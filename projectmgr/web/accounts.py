@@ -13,12 +13,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import labels
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
 from ..services import registry
 from ..services.registry import CREATABLE_ROLES
-from . import apply, bp, labels, saved, staff_required
+from . import apply, bp, saved, staff_required
 from .forms import choices
 from .pages import PER_PAGE, _enum_arg, _page
 

@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
+from .. import labels
 from ..extensions import db
 from ..models import DueItem, Plan, Project
 from ..services.due_items import overdue_query
-from . import bp, labels
+from . import bp
 
 PALETTE = ["#0b5cad", "#1c7c3c", "#a15c00", "#b3261e", "#6b4fbb", "#2a8c8c", "#7a7a7a"]
 STATUS_COLOURS = {"on_track": "#1c7c3c", "at_risk": "#a15c00", "behind": "#b3261e"}

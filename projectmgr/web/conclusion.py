@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from ..labels import label
 from ..models import TransitionRecord
-from .labels import label
 
 CONCLUSIVE = ("conclude", "expire", "record_conclusion", "close_out")
 

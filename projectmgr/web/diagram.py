@@ -6,8 +6,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from ..labels import STATES, TRIGGERS
 from ..lifecycle import TRANSITIONS
-from .labels import STATES, TRIGGERS
 
 W, H = 168, 40  # node size
 # Where each state sits: the main path runs left to right, the survey loop above it,

@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from .. import labels
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Flag, Level
 from ..services import evaluation as service
 from ..services import excel, settings
-from . import bp, int_arg, labels, readers_required, show_error, staff_required
+from . import bp, int_arg, readers_required, show_error, staff_required
 from .charts import grade_distribution
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
 

@@ -18,9 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from .. import labels
 from ..i18n import translate
 from ..rules.money import FieldError, parse_decimal, parse_money
-from . import labels
 
 
 class MoneyField(Field):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import labels
 from ..api.projects import project_detail
 from ..errors import NotFound
 from ..extensions import db
@@ -15,7 +16,7 @@ from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
 from ..services.projects import ProjectFilters, find_project, project_query
 from ..services.transitions import transition, trigger_choices
-from . import apply, bp, int_arg, labels, saved
+from . import apply, bp, int_arg, saved
 from .diagram import lifecycle_svg
 from .forms import (
     DisbursementForm,

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import labels
 from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
 from ..extensions import db
 from ..models import (
@@ -43,7 +44,7 @@ from ..rules.deadlines import days_overdue, is_very_late
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
-from . import apply, bp, labels, readers_required, saved, staff_required
+from . import apply, bp, readers_required, saved, staff_required
 from .forms import DecimalTextField, DrawForm, MoneyField, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
 
