@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python bench/api.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -1,40 +1,21 @@
-"""Benchmark of the list endpoints on a large database.
+"""Bulk seeding for the benchmarks: organizations, owners, staff, plans and N projects with their
+due items, with realistic variety (DESIGN §7 rules), straight into the tables (the services would take
+hours at 100,000 projects). Every seeded account's password is BENCH_PASSWORD."""
 
-    .venv/bin/python bench/api.py [--projects 100000] [--database-url URL] [--requests 50]
-
-Builds the schema with the real Alembic migration (so its indexes are what is measured) in a
-temporary SQLite file, or in the EMPTY database named by --database-url (its tables are dropped
-again at the end unless --keep), bulk-seeds N projects with realistic variety and their due items
-(DESIGN §7 rules), then times GET /api/v1/projects and GET /api/v1/overdue through the Flask test
-client with a real bearer token, and prints median/p95 and SQL statements per request, followed by
-the query plans of the list and overdue queries.
-"""
-
-import argparse
-import logging.config
-import os
 import random
-import statistics
-import sys
-import tempfile
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import insert
+from werkzeug.security import generate_password_hash
 
-from flask_migrate import downgrade, upgrade  # noqa: E402
-from sqlalchemy import event, insert, inspect  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
+from projectmgr.extensions import db
+from projectmgr.models import DueItem, DueKind, Grade, Level, Organization, Plan, Project, Role, State, User
+from projectmgr.rules.credit_code import make_credit_code
+from projectmgr.rules.deadlines import acceptance_due, add_months, annual_evaluation_due
+from projectmgr.rules.settings import RuleSettings
 
-from projectmgr import create_app  # noqa: E402
-from projectmgr.extensions import db  # noqa: E402
-from projectmgr.models import DueItem, DueKind, Grade, Level, Organization, Plan, Project, Role, State, User  # noqa: E402
-from projectmgr.rules.credit_code import make_credit_code  # noqa: E402
-from projectmgr.rules.deadlines import acceptance_due, add_months, annual_evaluation_due  # noqa: E402
-from projectmgr.rules.settings import RuleSettings  # noqa: E402
-from projectmgr.services import registry  # noqa: E402
+BENCH_PASSWORD = "bench-password"
 
 INDUSTRIES = ["矿用机电", "装备制造", "生物科技", "PVC深加工", "铅锌延伸加工", "畜禽养殖加工", "硅伏材料"]
 TOPICS = ["关键技术研究", "产业化示范", "新工艺开发", "智能化改造", "新产品研制", "检测平台建设", "节能减排技术"]
@@ -86,7 +67,7 @@ def seed(n_projects: int, today: date, rules: RuleSettings, seed_value: int = 20
     """Bulk-insert organizations, owners, staff, plans, N projects and their due items."""
     rng = random.Random(seed_value)
     now = datetime(today.year, today.month, today.day)
-    password = generate_password_hash("bench-password")  # one hash for all: hashing is slow
+    password = generate_password_hash(BENCH_PASSWORD)  # one hash for all: hashing is slow
 
     n_orgs = max(10, min(2000, n_projects // 50))
     db.session.execute(
@@ -253,163 +234,3 @@ def seed(n_projects: int, today: date, rules: RuleSettings, seed_value: int = 20
     flush()
     db.session.commit()
     return {"organizations": n_orgs, "staff_id": staff_ids[0], "due_items": next_item - 1}
-
-
-# --- measuring ----------------------------------------------------------------------------------
-
-
-class StatementCounter:
-    def __init__(self, engine):
-        self.statements: list[tuple[str, object]] = []
-        event.listen(engine, "before_cursor_execute", self._on_execute)
-
-    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append((statement, parameters))
-
-
-def measure(client, headers, url: str, counter: StatementCounter, requests: int, warmup: int = 3):
-    for _ in range(warmup):
-        response = client.get(url, headers=headers)
-        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
-    timings = []
-    counts = set()
-    for _ in range(requests):
-        counter.statements.clear()
-        t0 = time.perf_counter()
-        response = client.get(url, headers=headers)
-        timings.append((time.perf_counter() - t0) * 1000)
-        counts.add(len(counter.statements))
-        assert response.status_code == 200
-    body = response.get_json()
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
-    return {
-        "min": timings[0],
-        "median": statistics.median(timings),
-        "p95": p95,
-        "statements": "/".join(str(c) for c in sorted(counts)),
-        "total": body["total"],
-        "items": len(body["items"]),
-        "sql": list(counter.statements),
-    }
-
-
-def explain(engine, statement: str, parameters) -> list[str]:
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-            return [f"{'  ' * _depth(rows, r)}{r[3]}" for r in rows]
-        return [r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()]
-
-
-def _depth(rows, row) -> int:
-    parents = {r[0]: r[1] for r in rows}
-    depth, parent = 0, row[1]
-    while parent:
-        depth += 1
-        parent = parents.get(parent, 0)
-    return depth
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint")
-    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
-    args = parser.parse_args()
-
-    tmp = None
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.mkdtemp(prefix="projectmgr-bench-")
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-
-    # migrations/env.py configures logging from alembic.ini; keep the benchmark's output quiet.
-    logging.config.fileConfig = lambda *a, **k: None
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": False})
-    today = date.today()
-    with app.app_context():
-        engine = db.engine
-        if set(inspect(engine).get_table_names()) - {"alembic_version"}:
-            print(f"refusing: {engine.url.render_as_string()} is not empty", file=sys.stderr)
-            return 2
-        t0 = time.perf_counter()
-        upgrade()
-        t_schema = time.perf_counter() - t0
-
-        rules = RuleSettings.from_mapping(app.config)
-        t0 = time.perf_counter()
-        seeded = seed(args.projects, today, rules)
-        t_seed = time.perf_counter() - t0
-        if engine.dialect.name == "sqlite":
-            with engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
-        else:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
-
-        staff = db.session.get(User, seeded["staff_id"])
-        token = registry.issue_token(staff)
-        db.session.commit()
-        db.session.remove()
-
-    print(f"database: {engine.dialect.name} ({'temporary file' if tmp else url})")
-    print(
-        f"seeded {args.projects:,} projects, {seeded['due_items']:,} due items, "
-        f"{seeded['organizations']:,} organizations in {t_seed:.1f} s (schema by migration in {t_schema:.2f} s)"
-    )
-
-    per_page = 50
-    middle = max(1, args.projects // per_page // 2)
-    cases = [
-        ("GET /projects (page 1)", "/api/v1/projects"),
-        (f"GET /projects?page={middle}", f"/api/v1/projects?page={middle}"),
-        ("GET /projects?state=in_progress", "/api/v1/projects?state=in_progress"),
-        ("GET /projects?q=PVC", "/api/v1/projects?q=PVC"),
-        ("GET /overdue", "/api/v1/overdue"),
-        ("GET /overdue?level=municipal", "/api/v1/overdue?level=municipal"),
-        ("GET /overdue?kind=acceptance_application", "/api/v1/overdue?kind=acceptance_application"),
-    ]
-    headers = {"Authorization": f"Bearer {token}"}
-    client = app.test_client()
-    results = []
-    with app.app_context():
-        counter = StatementCounter(db.engine)
-    for label, path in cases:
-        results.append((label, measure(client, headers, path, counter, args.requests)))
-
-    print()
-    print(f"{args.requests} requests each after 3 warm-up requests; as_of = {today.isoformat()}")
-    print(
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work inflates median and p95; min less)"
-    )
-    print(f"{'endpoint':<46} {'median ms':>10} {'p95 ms':>8} {'min ms':>8} {'SQL/req':>8} {'total':>8}")
-    for label, r in results:
-        print(
-            f"{label:<46} {r['median']:>10.1f} {r['p95']:>8.1f} {r['min']:>8.1f} {r['statements']:>8} {r['total']:>8,}"
-        )
-
-    with app.app_context():
-        for label, index in (("list (page 1)", 0), ("overdue (default)", 4)):
-            statements = results[index][1]["sql"]
-            for role, (statement, parameters) in zip(("count", "page"), statements[-2:], strict=True):
-                print(f"\nquery plan, {label}, {role}:")
-                print("  " + " ".join(statement.split())[:300])
-                for line in explain(db.engine, statement, parameters):
-                    print("    " + line)
-        if not args.keep and tmp is None:  # a temporary file is simply deleted
-            db.session.remove()
-            downgrade(revision="base")
-        db.engine.dispose()
-    if tmp and not args.keep:
-        for name in os.listdir(tmp):
-            os.remove(os.path.join(tmp, name))
-        os.rmdir(tmp)
-    elif tmp:
-        print(f"\nkept {url}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
