@@ -250,7 +250,18 @@ def _ms(value: str) -> float:
 
 
 def run_wrk(wrk: str, url: str, headers: list[str], connections: int, duration: int) -> dict:
-    command = [wrk, "--threads", "2", "--connections", str(connections), "--duration", f"{duration}s", "--latency"]
+    command = [
+        wrk,
+        "--threads",
+        "2",
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{duration}s",
+        "--latency",
+        "--timeout",
+        "30s",
+    ]
     for header in headers:
         command += ["--header", header]
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=duration + 60).stdout
@@ -371,7 +382,9 @@ def report(rows: list[dict], args) -> bool:
             misses.append(f"{r['database']} {r['endpoint']}: p99 {r['p99']:.1f} ms ≥ 50 ms")
         small = by_key.get((r["database"], min(args.sizes), r["endpoint"].split("?page=")[0]))
         if small and small["size"] != big and r["endpoint"] != "anchor" and small["rps"] / r["rps"] > 1.5:
-            misses.append(f"{r['database']} {r['endpoint']}: {small['rps'] / r['rps']:.2f}× slower than at {small['size']:,}")
+            misses.append(
+                f"{r['database']} {r['endpoint']}: {small['rps'] / r['rps']:.2f}× slower than at {small['size']:,}"
+            )
     for kind in args.databases:
         first = by_key.get((kind, big, "/api/v1/projects"))
         deep = next((r for r in rows if r["database"] == kind and r["size"] == big and "?page=" in r["endpoint"]), None)
