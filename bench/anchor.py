@@ -10,9 +10,11 @@ from sqlalchemy import column, create_engine, select, table
 engine = create_engine(os.environ["ANCHOR_DATABASE_URL"], pool_pre_ping=True)
 project = table("project", column("id"), column("code"), column("title"), column("state"), column("end_date"))
 # Ordered by the primary key: the 50 rows come straight off its index.
-FIRST_50 = select(project.c.id, project.c.code, project.c.title, project.c.state, project.c.end_date).order_by(
-    project.c.id
-).limit(50)
+FIRST_50 = (
+    select(project.c.id, project.c.code, project.c.title, project.c.state, project.c.end_date)
+    .order_by(project.c.id)
+    .limit(50)
+)
 
 app = Flask(__name__)
 

@@ -350,6 +350,11 @@ TARGETS = {
 }
 
 
+def _slowdown(before: dict, after: dict) -> float:
+    """How many times fewer requests per second `after` served than `before` (inf for none at all)."""
+    return before["rps"] / after["rps"] if after["rps"] else float("inf")
+
+
 def report(rows: list[dict], args) -> bool:
     print(
         f"\n{date.today().isoformat()}, {os.cpu_count()} CPUs, gunicorn 2 sync workers each, "
@@ -361,7 +366,7 @@ def report(rows: list[dict], args) -> bool:
     ok = True
     for r in rows:
         small = by_key.get((r["database"], min(args.sizes), r["endpoint"].split("?page=")[0]))
-        flat = f"{small['rps'] / r['rps']:.2f}×" if small and r["size"] != small["size"] else ""
+        flat = f"{_slowdown(small, r):.2f}×" if small and r["size"] != small["size"] else ""
         print(
             f"| {r['database']} | {r['size']:,} | `{r['endpoint']}` | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
             f"| {r['ratio']:.3f} | {flat} |"
@@ -381,15 +386,15 @@ def report(rows: list[dict], args) -> bool:
         if r["endpoint"] != "anchor" and r["p99"] >= 50:
             misses.append(f"{r['database']} {r['endpoint']}: p99 {r['p99']:.1f} ms ≥ 50 ms")
         small = by_key.get((r["database"], min(args.sizes), r["endpoint"].split("?page=")[0]))
-        if small and small["size"] != big and r["endpoint"] != "anchor" and small["rps"] / r["rps"] > 1.5:
+        if small and small["size"] != big and r["endpoint"] != "anchor" and _slowdown(small, r) > 1.5:
             misses.append(
-                f"{r['database']} {r['endpoint']}: {small['rps'] / r['rps']:.2f}× slower than at {small['size']:,}"
+                f"{r['database']} {r['endpoint']}: {_slowdown(small, r):.2f}× slower than at {small['size']:,}"
             )
     for kind in args.databases:
         first = by_key.get((kind, big, "/api/v1/projects"))
         deep = next((r for r in rows if r["database"] == kind and r["size"] == big and "?page=" in r["endpoint"]), None)
-        if first and deep and first["rps"] / deep["rps"] > 2:
-            misses.append(f"{kind} deep page: {first['rps'] / deep['rps']:.2f}× slower than page 1")
+        if first and deep and _slowdown(first, deep) > 2:
+            misses.append(f"{kind} deep page: {_slowdown(first, deep):.2f}× slower than page 1")
     print()
     for miss in misses:
         print(f"target missed: {miss}")
