@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .errors import DomainError
 from .extensions import db
 from .models import Role, User
+from .unit_of_work import committing
 
 users = AppGroup("users", help="Accounts.")
 demo = AppGroup("demo", help="Demo data.")
@@ -17,7 +18,6 @@ lifecycle = AppGroup("lifecycle", help="The project lifecycle.")
 
 
 def _fail(exc: DomainError) -> None:
-    db.session.rollback()
     lines = [exc.message] + [f"  {d.get('field') or d.get('check')}: {d['message']}" for d in exc.details]
     raise click.ClickException("\n".join(lines))
 
@@ -33,15 +33,15 @@ def create_user(username, password, role, display_name, organization_id):
     from .services.registry import create_user as create
 
     try:
-        user = create(
-            None,
-            username=username,
-            password=password,
-            role=Role(role),
-            display_name=display_name or username,
-            organization_id=organization_id,
-        )
-        db.session.commit()
+        with committing():
+            user = create(
+                None,
+                username=username,
+                password=password,
+                role=Role(role),
+                display_name=display_name or username,
+                organization_id=organization_id,
+            )
     except DomainError as exc:
         _fail(exc)
     click.echo(f"created {user.role.value} {user.username} (id {user.id})")
@@ -56,8 +56,8 @@ def user_token(username):
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"No user {username}.")
-    token = issue_token(user)
-    db.session.commit()
+    with committing():
+        token = issue_token(user)
     click.echo(token)
 
 
@@ -66,8 +66,8 @@ def demo_load():
     """Load the demo data (the 2010 plan of DESIGN §10) unless it is loaded already."""
     from .demo import load
 
-    created = load(date.today())
-    db.session.commit()
+    with committing():
+        created = load(date.today())
     if created:
         click.echo("Demo data loaded.")
     else:
@@ -104,11 +104,11 @@ def sweep(as_of):
     except ValueError:
         raise click.BadParameter("YYYY-MM-DD", param_hint="--as-of") from None
     try:
-        rules = settings()
-        changed = run_sweep(when, rules)
-        queued = queue_reminders(when, rules) + queue_digests(when)
-        lines = [f"  {n.user.username}: {n.rule} {n.details.get('code', '')}".rstrip() for n in queued]
-        db.session.commit()
+        with committing():
+            rules = settings()
+            changed = run_sweep(when, rules)
+            queued = queue_reminders(when, rules) + queue_digests(when)
+            lines = [f"  {n.user.username}: {n.rule} {n.details.get('code', '')}".rstrip() for n in queued]
     except DomainError as exc:
         _fail(exc)
     click.echo(f"sweep as of {when}: {len(changed)} project(s) changed")

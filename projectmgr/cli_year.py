@@ -9,13 +9,13 @@ from sqlalchemy import select
 from .errors import DomainError
 from .extensions import db
 from .models import Role, User
+from .unit_of_work import committing
 
 ledger = AppGroup("ledger", help="The target ledger (目标台账).")
 evaluation = AppGroup("evaluation", help="The annual evaluation (年终考评).")
 
 
 def _fail(exc: DomainError) -> None:
-    db.session.rollback()
     lines = [exc.message]
     for d in exc.details:
         where = f"{d['sheet']} row {d['row']} column {d.get('column') or '-'}" if "sheet" in d else d.get("field", "")
@@ -62,9 +62,8 @@ def ledger_import(path, as_of, username):
 
     user = _acting(username)
     try:
-        with open(path, "rb") as stream:
+        with committing(), open(path, "rb") as stream:
             result = excel.import_ledger(user, stream, _as_of(as_of), settings())
-        db.session.commit()
     except DomainError as exc:
         _fail(exc)
     click.echo(
@@ -85,9 +84,9 @@ def evaluation_run(year, as_of, confirm, username):
 
     user, when, rules = _acting(username), _as_of(as_of), settings()
     try:
-        evaluations = service.run_evaluation(user, year, when, rules)
-        confirmed = service.confirm_all(user, year, when, rules) if confirm else 0
-        db.session.commit()
+        with committing():
+            evaluations = service.run_evaluation(user, year, when, rules)
+            confirmed = service.confirm_all(user, year, when, rules) if confirm else 0
     except DomainError as exc:
         _fail(exc)
     for ev in evaluations:

@@ -19,6 +19,7 @@ from ..extensions import csrf, db
 from ..i18n import pydantic_message
 from ..models import User
 from ..services.registry import user_for_token
+from ..unit_of_work import committing
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: CSRF does not apply
@@ -101,7 +102,7 @@ def route(
     decorators: tuple = (),
 ):
     """Register an API view. The view gets `user` (and `data` when there is a body) and returns
-    a JSON-able value; this wrapper commits once on success and rolls back on any error."""
+    a JSON-able value; this wrapper commits it through `committing()` (any error rolls back)."""
 
     def decorate(fn: Callable):
         @wraps(fn)
@@ -111,14 +112,11 @@ def route(
                     g.api_user = kwargs["user"] = bearer_user()
                 if body is not None:
                     kwargs["data"] = parse_body(body)
-                result = fn(**kwargs)
-                db.session.commit()
+                with committing():
+                    result = fn(**kwargs)
             except DomainError as exc:
-                db.session.rollback()
+                db.session.rollback()  # authentication and parsing run before the unit of work
                 return error_response(exc)
-            except Exception:
-                db.session.rollback()
-                raise
             return jsonify(result), status
 
         for decorator in decorators:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import DomainError, Forbidden, NotFound
-from ..extensions import db
+from ..unit_of_work import committing
 
 bp = Blueprint("web", __name__)
 
@@ -39,20 +39,18 @@ def readers_required(view):
 
 
 def apply(form, action) -> bool:
-    """Run a service call for a submitted form and commit; on a domain error roll back, put each
-    field's message beside the field (or flash it) and return False. Nothing is saved on any error."""
+    """Run a service call for a submitted form through `committing()`; on a domain error (a write
+    that lost a race included: 409) put each field's message beside the field (or flash it) and
+    return False. Nothing is saved on any error."""
     try:
-        action()
-        db.session.commit()
+        with committing():
+            action()
         return True
     except NotFound:
-        db.session.rollback()
         abort(404)
     except Forbidden:
-        db.session.rollback()
         abort(403)
     except DomainError as exc:
-        db.session.rollback()
         show_error(exc, form)
         return False
 

@@ -8,6 +8,7 @@ from ..extensions import db, login_manager
 from ..models import Role, User
 from ..security import signin_limit
 from ..services.registry import authenticate
+from ..unit_of_work import committing
 from . import bp, next_url
 from .forms import EmptyForm, LanguageForm, LoginForm
 
@@ -33,8 +34,8 @@ def login():
         if user is not None:
             login_user(user)
             if session.get("lang") and not user.locale:
-                user.locale = session["lang"]
-                db.session.commit()
+                with committing():
+                    user.locale = session["lang"]
             return redirect(next_url(url_for("web.index")))
         form.password.errors = [_("Wrong username or password.")]
         status = 401  # counted by the sign-in limit
@@ -56,8 +57,8 @@ def set_language():
     if form.validate_on_submit():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
-            current_user.locale = form.lang.data
-            db.session.commit()
+            with committing():
+                current_user.locale = form.lang.data
     return redirect(next_url(url_for("web.index")))
 
 

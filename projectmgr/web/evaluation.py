@@ -21,7 +21,8 @@ from ..extensions import db
 from ..models import Flag, Level
 from ..services import evaluation as service
 from ..services import excel, settings
-from . import bp, int_arg, readers_required, show_error, staff_required
+from ..unit_of_work import committing
+from . import apply, bp, int_arg, readers_required, staff_required
 from .charts import grade_distribution
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
 
@@ -94,22 +95,19 @@ def _weights() -> SimpleNamespace:
 @staff_required
 def evaluation_run():
     year = _year()
-    if RunForm().validate_on_submit():
-        try:
-            evaluations = service.run_evaluation(current_user, year, date.today(), settings())
-            db.session.commit()
-            flash(
-                ngettext(
-                    "%(num)s project evaluated for %(y)s.",
-                    "%(num)s projects evaluated for %(y)s.",
-                    len(evaluations),
-                    y=year,
-                ),
-                "success",
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(exc)
+    evaluations: list = []
+    if RunForm().validate_on_submit() and apply(
+        None, lambda: evaluations.extend(service.run_evaluation(current_user, year, date.today(), settings()))
+    ):
+        flash(
+            ngettext(
+                "%(num)s project evaluated for %(y)s.",
+                "%(num)s projects evaluated for %(y)s.",
+                len(evaluations),
+                y=year,
+            ),
+            "success",
+        )
     return redirect(url_for("web.evaluation", year=year))
 
 
@@ -127,16 +125,12 @@ def evaluation_detail(evaluation_id: int):
     if request.method == "POST":
         if not current_user.is_staff:
             abort(403)
-        if form.validate_on_submit():
-            try:
-                service.confirm(current_user, ev, form.grade.data, form.reason.data, date.today(), settings())
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                show_error(exc, form)
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for("web.evaluation", year=ev.year))
+        if form.validate_on_submit() and apply(
+            form,
+            lambda: service.confirm(current_user, ev, form.grade.data, form.reason.data, date.today(), settings()),
+        ):
+            flash(_("Saved."), "success")
+            return redirect(url_for("web.evaluation", year=ev.year))
     return render_template("web/evaluation_detail.html", ev=ev, form=form)
 
 
@@ -180,10 +174,9 @@ def projects_import():
             flash(_("Choose an .xlsx file."), "error")
         else:
             try:
-                result = excel.import_projects(current_user, form.file.data.stream, settings(), date.today())
-                db.session.commit()
+                with committing():
+                    result = excel.import_projects(current_user, form.file.data.stream, settings(), date.today())
             except DomainError as exc:
-                db.session.rollback()
                 return render_template("web/import_errors.html", error=exc, back=url_for("web.projects_import")), 422
             flash(ngettext("%(num)s project imported.", "%(num)s projects imported.", len(result.created)), "success")
             return redirect(url_for("web.projects"))

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import User
 from ..services import excel, settings
 from ..services import ledger as service
+from ..unit_of_work import committing
 from . import apply, bp, int_arg, readers_required, saved, staff_required
 from .charts import STATUS_LABELS, ledger_progress
 from .forms import DecimalTextField
@@ -233,10 +234,9 @@ def ledger_import():
         flash(_("Choose an .xlsx file."), "error")
         return redirect(url_for("web.ledger", year=year))
     try:
-        result = excel.import_ledger(current_user, form.file.data.stream, date.today(), settings())
-        db.session.commit()
+        with committing():
+            result = excel.import_ledger(current_user, form.file.data.stream, date.today(), settings())
     except DomainError as exc:
-        db.session.rollback()
         return render_template("web/import_errors.html", error=exc, back=url_for("web.ledger", year=year)), 422
     flash(
         _(

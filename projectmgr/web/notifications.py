@@ -1,16 +1,15 @@
 """The notification centre (reminders, escalations, digests), the email-reminder switch, the unread
 count in the header and the sent-message log on the project page."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import NotFound
 from ..extensions import db
 from ..models import Project
 from ..services import reminders
-from . import bp, int_arg, next_url
+from . import apply, bp, int_arg, next_url
 from .forms import EmptyForm
 
 PER_PAGE = 50
@@ -57,12 +56,7 @@ def notifications():
 def read_notification(notification_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            reminders.mark_read(current_user, notification_id)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        db.session.commit()
+        apply(form, lambda: reminders.mark_read(current_user, notification_id))
     return redirect(next_url(url_for("web.notifications")))
 
 
@@ -71,8 +65,7 @@ def read_notification(notification_id: int):
 def read_all_notifications():
     form = EmptyForm()
     if form.validate_on_submit():
-        reminders.mark_all_read(current_user)
-        db.session.commit()
+        apply(form, lambda: reminders.mark_all_read(current_user))
     return redirect(next_url(url_for("web.notifications")))
 
 
@@ -82,7 +75,6 @@ def email_reminders():
     form = EmptyForm()
     if form.validate_on_submit():
         enabled = request.form.get("enabled") == "1"
-        reminders.set_email_reminders(current_user, enabled)
-        db.session.commit()
-        flash(_("Email reminders are on.") if enabled else _("Email reminders are off."), "success")
+        if apply(form, lambda: reminders.set_email_reminders(current_user, enabled)):
+            flash(_("Email reminders are on.") if enabled else _("Email reminders are off."), "success")
     return redirect(next_url(url_for("web.notifications")))
