@@ -17,7 +17,9 @@ class SystemActor:
     holds no role, so no staff or owner check lets it through."""
 
     username: str = "system"
+    id: None = None  # history rows record no user for it
     role: None = None
+    organization_id: None = None
     is_staff: bool = False
     can_read_all: bool = False
 
