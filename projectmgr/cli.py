@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .errors import DomainError
 from .extensions import db
 from .models import Role, User
+from .permissions import SYSTEM
 
 users = AppGroup("users", help="Accounts.")
 demo = AppGroup("demo", help="Demo data.")
@@ -34,7 +35,7 @@ def create_user(username, password, role, display_name, organization_id):
 
     try:
         user = create(
-            None,
+            SYSTEM,
             username=username,
             password=password,
             role=Role(role),

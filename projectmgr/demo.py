@@ -335,7 +335,7 @@ class Builder:
                     "conflict_organization_ids": [self.orgs[k].id for k in a.conflicts],
                 }
             self.users[a.username] = registry.create_user(
-                None,
+                SYSTEM,
                 username=a.username,
                 password=PASSWORD,
                 role=a.role,

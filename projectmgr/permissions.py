@@ -142,6 +142,18 @@ def can_run_sweep(user: Actor | None) -> bool:
     return _is_staff(user) or user is SYSTEM
 
 
+# Who may create which roles (DESIGN §11: staff create owners and experts, admins everyone).
+CREATABLE_ROLES = {
+    Role.admin: set(Role),
+    Role.staff: {Role.owner, Role.expert},
+}
+
+
+def can_create_account(actor: Actor, role: Role) -> bool:
+    """The command line (SYSTEM) installs the first accounts, so it may create any role."""
+    return actor is SYSTEM or role in CREATABLE_ROLES.get(actor.role, set())
+
+
 def can_manage_accounts(user: Actor | None) -> bool:
     return _is_staff(user)
 
