@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .errors import DomainError
 from .extensions import db
 from .models import Role, User
+from .permissions import SYSTEM
 from .unit_of_work import committing
 
 users = AppGroup("users", help="Accounts.")
@@ -35,7 +36,7 @@ def create_user(username, password, role, display_name, organization_id):
     try:
         with committing():
             user = create(
-                None,
+                SYSTEM,
                 username=username,
                 password=password,
                 role=Role(role),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .errors import DomainError
 from .extensions import db
-from .models import Role, User
+from .models import User
 from .unit_of_work import committing
 
 ledger = AppGroup("ledger", help="The target ledger (目标台账).")
@@ -27,13 +27,13 @@ def _as_of(value: str | None) -> date:
     return date.fromisoformat(value) if value else date.today()
 
 
-def _acting(username: str | None) -> User:
-    query = select(User).where(User.role.in_((Role.staff, Role.admin)), User.active.is_(True))
-    if username:
-        query = query.where(User.username == username)
-    user = db.session.scalar(query.order_by(User.id))
+def _acting(username: str) -> User:
+    """The account a scripted change is credited to: the one named, never a guess."""
+    user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"No active staff or admin account{' ' + username if username else ''}.")
+        raise click.ClickException(f"No user {username}.")
+    if not (user.active and user.is_staff):
+        raise click.ClickException(f"{username} is not an active bureau staff or admin account.")
     return user
 
 
@@ -55,7 +55,7 @@ def ledger_export(path, year, as_of, lang):
 @ledger.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-of", default=None, help="YYYY-MM-DD (default: today).")
-@click.option("--user", "username", default=None, help="The staff account recorded as author (default: the first).")
+@click.option("--as", "username", required=True, help="The staff account the import is credited to.")
 def ledger_import(path, as_of, username):
     """Apply an edited ledger export from PATH; nothing changes if any row is wrong."""
     from .services import excel, settings
@@ -76,7 +76,7 @@ def ledger_import(path, as_of, username):
 @click.option("--year", type=int, required=True)
 @click.option("--as-of", default=None, help="YYYY-MM-DD (default: today).")
 @click.option("--confirm", is_flag=True, help="Also confirm every unconfirmed proposal as proposed.")
-@click.option("--user", "username", default=None, help="The staff account acting (default: the first).")
+@click.option("--as", "username", required=True, help="The staff account acting.")
 def evaluation_run(year, as_of, confirm, username):
     """Propose a grade for every project active in YEAR (and optionally confirm them)."""
     from .services import evaluation as service

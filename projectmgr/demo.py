@@ -28,6 +28,7 @@ from .models import (
     State,
     User,
 )
+from .permissions import SYSTEM
 from .rules.credit_code import make_credit_code
 from .rules.deadlines import add_months
 from .rules.scoring import DEFAULT_SCORESHEET
@@ -334,7 +335,7 @@ class Builder:
                     "conflict_organization_ids": [self.orgs[k].id for k in a.conflicts],
                 }
             self.users[a.username] = registry.create_user(
-                None,
+                SYSTEM,
                 username=a.username,
                 password=PASSWORD,
                 role=a.role,
@@ -386,7 +387,7 @@ class Builder:
         return project
 
     def fire(self, project: Project, trigger: str, on: date, by: str | None = "staff", **params) -> None:
-        user = project.owner if by == "owner" else (self.users[by] if by else None)
+        user = project.owner if by == "owner" else (self.users[by] if by else SYSTEM)
         transition(project, trigger, user, self.rules, on, params)
 
     def staff_of(self, project: Project) -> str:

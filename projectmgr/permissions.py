@@ -1,9 +1,74 @@
-"""Who may do what (DESIGN §11). Controllers only ask these questions."""
+"""Who may do what (DESIGN §11). Every "who may" question is a `can_<action>(user, obj)` here;
+pages, the API and the services only ask these questions (and `require` to refuse)."""
 
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, true
 
+from .errors import Forbidden
 from .extensions import db
 from .models import Panel, PanelMember, Project, Role, User
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The daily sweep and the command line: it fires the system's own transitions (expire) and
+    holds no role, so no staff or owner check lets it through."""
+
+    username: str = "system"
+    id: None = None  # history rows record no user for it
+    role: None = None
+    organization_id: None = None
+    is_staff: bool = False
+    can_read_all: bool = False
+
+
+SYSTEM = SystemActor()
+
+Actor = User | SystemActor
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles an API route admits, as data: enforced before the body is read, described in the
+    OpenAPI document; `refusal` is what a refused user reads."""
+
+    members: tuple[Role, ...]
+    refusal: str
+    note: str = ""
+
+    def admits(self, user: Actor) -> bool:
+        return user.role in self.members
+
+    def refusing(self, refusal: str) -> "Roles":
+        return Roles(self.members, refusal, self.note)
+
+    def noting(self, note: str) -> "Roles":
+        return Roles(self.members, self.refusal, note)
+
+    def __str__(self) -> str:
+        names = ", ".join(r.value for r in self.members)
+        return f"{names} ({self.note})" if self.note else names
+
+
+STAFF = Roles((Role.staff, Role.admin), _l("Only bureau staff may do this."))
+READERS = Roles((Role.staff, Role.leader, Role.admin), _l("This is for bureau staff and leaders."))
+OWNERS = Roles((Role.owner,), _l("Only the project's owner records this."), "the project's owner")
+EXPERTS = Roles((Role.expert,), _l("Only expert reviewers have reviews."))
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Forbidden(str(message))
+
+
+def _is_staff(user: Actor | None) -> bool:
+    return user is not None and user.is_staff
+
+
+def _reads_all(user: Actor | None) -> bool:
+    return user is not None and user.can_read_all
 
 
 def is_panel_member(user: User, project: Project) -> bool:
@@ -28,18 +93,134 @@ def can_view_project(user: User, project: Project) -> bool:
     return False
 
 
-def is_project_owner(user: User, project: Project) -> bool:
+def is_project_owner(user: Actor | None, project: Project) -> bool:
     """Owners act for their organization's projects (DESIGN §11: 'own organization's')."""
-    return user.role == Role.owner and project.organization_id == user.organization_id
+    return user is not None and user.role == Role.owner and project.organization_id == user.organization_id
 
 
-def can_manage(user: User) -> bool:
-    """Transitions marked staff, panels, ledger, evaluation, disbursements."""
-    return user.is_staff
+# --- staff's work -----------------------------------------------------------------------------
 
 
-def can_see_dashboards(user: User) -> bool:
-    return user.can_read_all
+def can_register_project(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_flag_project(user: Actor | None, project: Project | None = None) -> bool:
+    return _is_staff(user)
+
+
+def can_record_disbursement(user: Actor | None, project: Project | None = None) -> bool:
+    return _is_staff(user)
+
+
+def can_decide_extension(user: Actor | None, project: Project | None = None) -> bool:
+    return _is_staff(user)
+
+
+def can_form_panel(user: Actor | None, project: Project | None = None) -> bool:
+    return _is_staff(user)
+
+
+def can_run_evaluation(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_keep_ledger(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_import_projects(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_import_ledger(user: Actor | None) -> bool:
+    return can_keep_ledger(user)
+
+
+def can_run_sweep(user: Actor | None) -> bool:
+    """Staff start the sweep by hand; the scheduled one runs as SYSTEM."""
+    return _is_staff(user) or user is SYSTEM
+
+
+# Who may create which roles (DESIGN §11: staff create owners and experts, admins everyone).
+CREATABLE_ROLES = {
+    Role.admin: set(Role),
+    Role.staff: {Role.owner, Role.expert},
+}
+
+
+def can_create_account(actor: Actor, role: Role) -> bool:
+    """The command line (SYSTEM) installs the first accounts, so it may create any role."""
+    return actor is SYSTEM or role in CREATABLE_ROLES.get(actor.role, set())
+
+
+def can_manage_accounts(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_see_history_details(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+# --- reading the bureau's records -------------------------------------------------------------
+
+
+def can_export(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+def can_read_overdue(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+def can_read_evaluation(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+def can_read_ledger(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+def can_list_organizations(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+# --- the owner's work -------------------------------------------------------------------------
+
+
+def can_record_for_project(user: Actor | None, project: Project) -> bool:
+    """Expenditures, reports, extension requests, attachments."""
+    return is_project_owner(user, project)
+
+
+# --- experts and the blind scoring ------------------------------------------------------------
+
+
+def can_review(user: Actor | None) -> bool:
+    return user is not None and user.role == Role.expert
+
+
+def can_score(user: Actor | None, member: PanelMember | None) -> bool:
+    """A member of the current panel who has not stepped aside."""
+    return can_review(user) and member is not None and member.conflict_declared_at is None
+
+
+def can_see_panel(user: Actor | None, project: Project) -> bool:
+    """Who the panel's members are is hidden from the project's owner."""
+    return user is not None and user.role != Role.owner
+
+
+def can_see_all_scores(user: Actor | None, concluded: bool) -> bool:
+    """The blind-scoring rule: staff see every member's sheet; leaders read the bureau's records,
+    but not who scored what while the panel still scores; members see their own, the owner only
+    the aggregate and unnamed comments after the conclusion."""
+    return _is_staff(user) or (user is not None and user.role == Role.leader and concluded)
+
+
+def can_see_integrity_count(user: Actor, panel: Panel | None) -> bool:
+    """How many members flagged the materials is the bureau's to see until the panel concludes;
+    owners and experts see it afterwards (or when no panel has been formed)."""
+    return user.can_read_all or panel is None or panel.concluded or panel.formed_on is None
 
 
 def visible_projects(user: User):

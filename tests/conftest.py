@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from projectmgr import create_app
 from projectmgr.extensions import db, limiter
 from projectmgr.models import Level, OrgKind, Role
+from projectmgr.permissions import SYSTEM
 from projectmgr.rules.credit_code import make_credit_code
 from projectmgr.services import registry, settings
 from projectmgr.services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
@@ -109,7 +110,7 @@ class Factory:
         if role == Role.owner and organization is None:
             organization = self.organization()
         user = registry.create_user(
-            None,
+            SYSTEM,
             username=username or f"{role.value}{n}",
             password="password123",
             role=role,

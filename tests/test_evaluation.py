@@ -189,7 +189,7 @@ def test_projects_not_active_in_the_year_are_not_evaluated(make, api):
 def test_cli_run_and_confirm(make, runner):
     staff = make.user(Role.staff, username="evalstaff")
     p = _running(make, staff)
-    result = runner.invoke(args=["evaluation", "run", "--year", str(YEAR), "--confirm"])
+    result = runner.invoke(args=["evaluation", "run", "--year", str(YEAR), "--confirm", "--as", "evalstaff"])
     assert result.exit_code == 0, result.output
     assert p.code in result.output and "1 confirmed" in result.output
     ev = db.session.query(Evaluation).one()

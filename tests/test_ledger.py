@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from projectmgr.errors import Forbidden
 from projectmgr.extensions import db
 from projectmgr.models import Flag, LedgerProgress, LedgerTarget, Level, Role
 from projectmgr.rules import ledger as rules
@@ -216,7 +217,7 @@ def test_cli_export_edit_import_round_trip(make, runner, tmp_path):
     ws.cell(row=2, column=headers.index("目标值") + 1, value=6)
     ws.append([None, t.id, Y, "新子目标", "个", 2, "是", None, "ledgerstaff", None, None])
     wb.save(path)
-    result = runner.invoke(args=["ledger", "import", str(path)])
+    result = runner.invoke(args=["ledger", "import", str(path), "--as", "ledgerstaff"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(LedgerTarget, t.id).target_value == 6
@@ -228,7 +229,7 @@ def test_cli_export_edit_import_round_trip(make, runner, tmp_path):
     ws.cell(row=3, column=headers.index("责任人（用户名）") + 1, value="nobody")
     ws.cell(row=2, column=headers.index("完成值") + 1, value=4)
     wb.save(path)
-    result = runner.invoke(args=["ledger", "import", str(path)])
+    result = runner.invoke(args=["ledger", "import", str(path), "--as", "ledgerstaff"])
     assert result.exit_code != 0
     assert "row 2 column F: Not a number." in result.output
     assert "row 3 column I: No user nobody." in result.output
@@ -437,3 +438,31 @@ def test_a_leader_may_not_change_a_target(make, client):
     client.post("/login", data={"username": leader.username, "password": "password123"})
     assert client.get(f"/ledger/targets/{t.id}/edit").status_code == 403
     assert f"/ledger/targets/{t.id}/edit" not in client.get(f"/ledger/targets/{t.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "Missing option '--as'"),
+        (["--as", "nobody"], "No user nobody."),
+        (["--as", "ledgerowner"], "ledgerowner is not an active bureau staff or admin account."),
+    ],
+)
+def test_cli_import_is_credited_to_the_staff_account_it_names(make, runner, tmp_path, args, message):
+    make.user(Role.staff, username="ledgerstaff")
+    make.user(Role.owner, make.organization(), username="ledgerowner")
+    db.session.commit()
+    path = tmp_path / "ledger.xlsx"
+    assert runner.invoke(args=["ledger", "export", str(path), "--year", str(Y)]).exit_code == 0
+    result = runner.invoke(args=["ledger", "import", str(path), *args])
+    assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_ledger_refuses_a_missing_user(make):
+    """No user is no longer the system's licence: the staff check applies to every caller."""
+    staff = make.user(Role.staff)
+    t = service.create_target(staff, service.TargetInput(Y, "专利申请", "件", D(5)))
+    with pytest.raises(Forbidden):
+        service.create_target(None, service.TargetInput(Y, "专利授权", "件", D(5)))
+    with pytest.raises(Forbidden):
+        service.update_target(None, t, service.TargetInput(Y, "专利申请", "件", D(6)))

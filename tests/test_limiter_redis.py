@@ -19,6 +19,7 @@ import json, sys
 from projectmgr import create_app
 from projectmgr.extensions import db
 from projectmgr.models import Role
+from projectmgr.permissions import SYSTEM
 from projectmgr.services import registry
 
 database, redis_url, username, attempts, create = sys.argv[1:6]
@@ -26,7 +27,7 @@ app = create_app({"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_STORAGE_URI": 
 with app.app_context():
     if create == "1":
         db.create_all()
-        registry.create_user(None, username=username, password="right-password", role=Role.staff, display_name="x")
+        registry.create_user(SYSTEM, username=username, password="right-password", role=Role.staff, display_name="x")
         db.session.commit()
 client = app.test_client()
 codes = []

@@ -6,16 +6,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import Forbidden, Unauthorized
+from ..errors import Unauthorized
 from ..models import ExpertProfile, Organization, Plan, User
+from ..permissions import READERS, STAFF
 from ..security import signin_limit
 from ..services import registry, settings
 from ..services.registry import authenticate, issue_token, revoke_token
 from . import schemas
 from .core import paginate, route
 from .serialize import organization_json, plan_json, user_json
-
-STAFF = "staff, admin"
 
 
 @route(
@@ -46,11 +45,6 @@ def get_me(user):
     return user_json(user)
 
 
-def _staff(user: User) -> None:
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff may do this."))
-
-
 @route(
     "/organizations",
     "POST",
@@ -61,14 +55,17 @@ def _staff(user: User) -> None:
     roles=STAFF,
 )
 def post_organization(user, data: schemas.OrganizationIn):
-    _staff(user)
     return organization_json(registry.create_organization(data.name, data.kind, data.credit_code))
 
 
-@route("/organizations", summary="List organizations", tag="registry", query={"page": "", "per_page": ""})
+@route(
+    "/organizations",
+    summary="List organizations",
+    tag="registry",
+    query={"page": "", "per_page": ""},
+    roles=READERS.refusing(_l("Only bureau staff and leaders list organizations.")),
+)
 def list_organizations(user):
-    if not user.can_read_all:
-        raise Forbidden(_("Only bureau staff and leaders list organizations."))
     return paginate(select(Organization).order_by(Organization.id), lambda row: organization_json(row[0]))
 
 
@@ -79,11 +76,9 @@ def list_organizations(user):
     tag="registry",
     body=schemas.UserIn,
     status=201,
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff and admins create users.")),
 )
 def post_user(user, data: schemas.UserIn):
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff and admins create users."))
     created = registry.create_user(
         user,
         username=data.username,
@@ -97,10 +92,14 @@ def post_user(user, data: schemas.UserIn):
     return user_json(created)
 
 
-@route("/users", summary="List users", tag="registry", query={"role": "filter by role", "page": "", "per_page": ""})
+@route(
+    "/users",
+    summary="List users",
+    tag="registry",
+    query={"role": "filter by role", "page": "", "per_page": ""},
+    roles=STAFF.refusing(_l("Only bureau staff list users.")),
+)
 def list_users(user):
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff list users."))
     from ..models import Role
     from .core import q_enum
 
@@ -113,7 +112,6 @@ def list_users(user):
 
 @route("/plans", "POST", summary="Create a plan", tag="registry", body=schemas.PlanIn, status=201, roles=STAFF)
 def post_plan(user, data: schemas.PlanIn):
-    _staff(user)
     plan = registry.create_plan(settings(), **data.model_dump())
     return plan_json(plan)
 

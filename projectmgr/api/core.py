@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from ..errors import BadRequest, DomainError, Unauthorized, ValidationFailed
+from ..errors import BadRequest, DomainError, Forbidden, Unauthorized, ValidationFailed
 from ..extensions import csrf, db
 from ..i18n import pydantic_message
 from ..models import User
+from ..permissions import Roles
 from ..services.registry import user_for_token
 from ..unit_of_work import committing
 
@@ -35,7 +36,7 @@ class Endpoint:
     query: dict[str, str]
     auth: bool
     status: int
-    roles: str
+    roles: Roles | str  # Roles are enforced; a string only describes who may (anyone, any signed-in user)
     responses: dict = field(default_factory=dict)
     upload: str | None = None  # a multipart/form-data file field instead of a JSON body
 
@@ -98,7 +99,7 @@ def route(
     query: dict[str, str] | None = None,
     auth: bool = True,
     status: int = 200,
-    roles: str = "any signed-in user",
+    roles: Roles | str = "any signed-in user",
     decorators: tuple = (),
 ):
     """Register an API view. The view gets `user` (and `data` when there is a body) and returns
@@ -110,6 +111,9 @@ def route(
             try:
                 if auth:
                     g.api_user = kwargs["user"] = bearer_user()
+                    # The role before the body: a refused caller learns nothing about the fields.
+                    if isinstance(roles, Roles) and not roles.admits(kwargs["user"]):
+                        raise Forbidden(str(roles.refusal))
                 if body is not None:
                     kwargs["data"] = parse_body(body)
                 with committing():

@@ -2,19 +2,20 @@
 
 from typing import Annotated, Literal
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, StringConstraints
 
-from ..errors import Forbidden
 from ..extensions import db
 from ..models import Evaluation
+from ..permissions import READERS as ALL_READERS
+from ..permissions import STAFF as ALL_STAFF
 from ..services import evaluation as service
 from ..services import settings
 from .core import as_of, paginate, q_int, route
 from .schemas import Body
 
-STAFF = "staff, admin"
-READERS = "staff, leader, admin"
+STAFF = ALL_STAFF.refusing(_l("Only bureau staff run the annual evaluation."))
+READERS = ALL_READERS.refusing(_l("The annual evaluation is for bureau staff and leaders."))
 
 
 class EvaluationRunIn(Body):
@@ -31,11 +32,6 @@ def _year() -> int:
     from datetime import date
 
     return q_int("year", date.today().year, minimum=2000, maximum=2100)
-
-
-def _readers(user) -> None:
-    if not user.can_read_all:
-        raise Forbidden(_("The annual evaluation is for bureau staff and leaders."))
 
 
 @route(
@@ -68,7 +64,6 @@ def run_evaluation(user, data: EvaluationRunIn):
     roles=READERS,
 )
 def list_evaluations(user):
-    _readers(user)
     return paginate(service.evaluations_query(_year()), lambda row: service.evaluation_json(row[0]))
 
 
@@ -80,7 +75,6 @@ def list_evaluations(user):
     roles=READERS,
 )
 def evaluation_report(user):
-    _readers(user)
     r = service.year_report(_year())
     return {
         "year": r.year,
@@ -100,7 +94,6 @@ def evaluation_report(user):
     roles=READERS,
 )
 def get_evaluation(user, evaluation_id: int):
-    _readers(user)
     ev = service.find_evaluation(evaluation_id)
     return service.evaluation_json(ev) | {"history": service.history_json(ev)}
 

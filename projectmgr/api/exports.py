@@ -5,16 +5,17 @@ from functools import wraps
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
 from ..models import DueKind, Flag, Level
+from ..permissions import READERS, STAFF, Roles
 from ..services import excel, settings
 from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_int, route
 from .projects import project_filters
 
-READERS = "staff, leader, admin"
-STAFF = "staff, admin"
+EXPORTERS = READERS.refusing(_l("Exports are for bureau staff and leaders."))
 LANG = {"lang": "zh|en: header language (default: the caller's locale, else zh)"}
 
 
@@ -25,7 +26,7 @@ def _lang() -> str:
     return excel.current_lang()
 
 
-def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
+def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: Roles = EXPORTERS):
     """A GET that answers with an .xlsx file (or the documented error body)."""
 
     def decorate(fn):
@@ -33,8 +34,8 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
         def view(**kwargs):
             try:
                 g.api_user = user = bearer_user()
-                if not user.can_read_all:
-                    raise Forbidden(_("Exports are for bureau staff and leaders."))
+                if not roles.admits(user):
+                    raise Forbidden(str(roles.refusal))
                 stream, name = fn(user=user, **kwargs)
             except DomainError as exc:
                 db.session.rollback()
@@ -56,7 +57,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
     "(the import template's layout: re-importable)",
     tag="excel",
     query={"state": "", "level": "", "plan_id": "", "organization_id": "", "flag": "", "q": ""},
-    roles=READERS,
+    roles=EXPORTERS,
 )
 def export_projects(user):
     filters = project_filters()
@@ -68,7 +69,7 @@ def export_projects(user):
     summary="The overdue list (same filters and order as GET /overdue)",
     tag="excel",
     query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": ""},
-    roles=READERS,
+    roles=EXPORTERS,
 )
 def export_overdue(user):
     flag = q_enum("flag", Flag)
@@ -82,7 +83,7 @@ def export_overdue(user):
     summary="A year's target ledger (editable and re-importable with POST /imports/ledger)",
     tag="excel",
     query={"year": "", "as_of": "YYYY-MM-DD"},
-    roles=READERS,
+    roles=EXPORTERS,
 )
 def export_ledger(user):
     when = as_of()
@@ -95,7 +96,7 @@ def export_ledger(user):
     summary="A year's annual evaluation: factors, score, proposed and confirmed grades",
     tag="excel",
     query={"year": ""},
-    roles=READERS,
+    roles=EXPORTERS,
 )
 def export_evaluation(user):
     from datetime import date
@@ -109,7 +110,7 @@ def export_evaluation(user):
     summary="The empty project import template (sheets: projects, budget lines, indicators)",
     tag="excel",
     query={},
-    roles=READERS,
+    roles=EXPORTERS,
 )
 def import_template(user):
     return excel.template(_lang()), "projects-template.xlsx"
@@ -129,7 +130,7 @@ def _upload():
     "All or nothing: 422 `validation_error` with details [{sheet, row, column, header, message}]",
     tag="excel",
     status=201,
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff import projects.")),
 )
 def import_projects(user):
     from datetime import date
@@ -145,7 +146,7 @@ def import_projects(user):
     "rows without add one, a changed achieved value becomes a progress entry. All or nothing.",
     tag="excel",
     query={"as_of": "YYYY-MM-DD"},
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff keep the target ledger.")),
 )
 def import_ledger(user):
     return excel.import_ledger(user, _upload(), as_of(), settings())

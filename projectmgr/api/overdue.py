@@ -1,9 +1,9 @@
 """The overdue radar and the sweep."""
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from ..errors import Forbidden
 from ..models import DueKind, Flag, Level
+from ..permissions import READERS, STAFF
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import settings
 from ..services.due_items import overdue_count_query, overdue_query
@@ -18,11 +18,9 @@ from .serialize import day
     summary="Open due items past their due date: key-tracking first, then most days overdue",
     tag="tracking",
     query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": "", "page": "", "per_page": ""},
-    roles="staff, leader, admin",
+    roles=READERS.refusing(_l("The overdue radar is for bureau staff and leaders.")),
 )
 def get_overdue(user):
-    if not user.can_read_all:
-        raise Forbidden(_("The overdue radar is for bureau staff and leaders."))
     when = as_of()
     rules = settings()
     flag = q_enum("flag", Flag)
@@ -53,11 +51,9 @@ def get_overdue(user):
     summary="Apply the expire transitions due on as_of and queue the reminders due; reports what changed",
     tag="tracking",
     query={"as_of": "YYYY-MM-DD"},
-    roles="staff, admin",
+    roles=STAFF.refusing(_l("Only bureau staff run the sweep.")),
 )
 def post_sweep(user):
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff run the sweep."))
     when = as_of()
     rules = settings()
     changed = run_sweep(when, rules)

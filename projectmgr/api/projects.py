@@ -4,12 +4,13 @@ from datetime import date
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import Forbidden
 from ..extensions import db
 from ..models import Flag, Level, Project, State, TransitionRecord
+from ..permissions import OWNERS, STAFF, can_see_history_details, can_see_integrity_count
 from ..rules.indicators import IndicatorFact, completion_of
 from ..services import funds, settings
 from ..services.due_items import project_due_items
@@ -29,17 +30,13 @@ from . import schemas
 from .core import as_of, paginate, q_enum, q_int, route
 from .serialize import day, history_json, instant, money, number, project_summary
 
-STAFF = "staff, admin"
-OWNER = "the project's owner (any owner of its organization)"
+OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
 
 
 def _integrity_visible(project: Project, user) -> bool:
     """Scoring is blind: how many members flagged the materials is the bureau's to see until the
     panel concludes; owners and experts see it afterwards."""
-    if user.can_read_all:
-        return True
-    panel = current_panel(project.id)
-    return panel is None or panel.concluded or panel.formed_on is None
+    return can_see_integrity_count(user, None if user.can_read_all else current_panel(project.id))
 
 
 def project_filters() -> ProjectFilters:
@@ -123,7 +120,13 @@ def project_detail(project: Project, user, when: date, allowed: list[str] | None
 
 
 @route(
-    "/projects", "POST", summary="Register a project", tag="projects", body=schemas.ProjectIn, status=201, roles=STAFF
+    "/projects",
+    "POST",
+    summary="Register a project",
+    tag="projects",
+    body=schemas.ProjectIn,
+    status=201,
+    roles=STAFF.refusing(_l("Only bureau staff register projects.")),
 )
 def create_project(user, data: schemas.ProjectIn):
     payload = ProjectInput(
@@ -174,12 +177,10 @@ def get_project(user, project_id: int):
     summary="Set the key-tracking flags",
     tag="projects",
     body=schemas.FlagsIn,
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff flag projects.")),
 )
 def put_flags(user, project_id: int, data: schemas.FlagsIn):
     project = find_project(user, project_id)
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff flag projects."))
     if data.version is not None and data.version != project.version:
         from ..errors import StaleVersion
 
@@ -223,7 +224,7 @@ def get_history(user, project_id: int):
         .where(TransitionRecord.project_id == project.id)
         .order_by(TransitionRecord.at, TransitionRecord.id)
     )
-    return paginate(query, lambda row: history_json(row[0], staff=user.is_staff))
+    return paginate(query, lambda row: history_json(row[0], staff=can_see_history_details(user)))
 
 
 @route(
@@ -233,7 +234,7 @@ def get_history(user, project_id: int):
     tag="funds",
     body=schemas.DisbursementIn,
     status=201,
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff record disbursements.")),
 )
 def post_disbursement(user, project_id: int, data: schemas.DisbursementIn):
     project = find_project(user, project_id)
@@ -335,7 +336,7 @@ def post_extension(user, project_id: int, data: schemas.ExtensionIn):
     summary="Approve or refuse the extension request",
     tag="lifecycle",
     body=schemas.ExtensionDecisionIn,
-    roles=STAFF,
+    roles=STAFF.refusing(_l("Only bureau staff decide extension requests.")),
 )
 def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisionIn):
     project = find_project(user, project_id)

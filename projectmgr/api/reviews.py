@@ -3,9 +3,9 @@
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from ..errors import Forbidden
-from ..models import Role
+from ..permissions import EXPERTS, STAFF, can_review, can_see_panel, require
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
 from ..services.projects import find_project
@@ -59,7 +59,7 @@ def get_scoresheet(user):
     summary="Choose or draw the acceptance panel; replaces members who declared a conflict during the review",
     tag="acceptance",
     body=schemas.PanelIn,
-    roles="staff, admin",
+    roles=STAFF.refusing(_l("Only bureau staff form panels.")),
 )
 def put_panel(user, project_id: int, data: schemas.PanelIn):
     project = find_project(user, project_id)
@@ -82,15 +82,14 @@ def put_panel(user, project_id: int, data: schemas.PanelIn):
 )
 def get_panel(user, project_id: int):
     project = find_project(user, project_id)
-    if user.role == Role.owner:
-        raise Forbidden(_("The panel's members are not shown to the owner."))
+    require(can_see_panel(user, project), _("The panel's members are not shown to the owner."))
     panel = panels.panel_for_round(project) or panels.current_panel(project.id)
     if panel is None:
         from ..errors import NotFound
 
         raise NotFound(_("This project has no panel yet."))
     data = _panel_json(panel)
-    if user.role == Role.expert:
+    if can_review(user):  # a member sees their own seat, not who else sits
         data["members"] = [m for m in data["members"] if m["expert_id"] == user.id]
     data["scoresheet"] = _criteria(panels.scoresheet(project))
     return data
@@ -116,12 +115,10 @@ def post_conflict(user, project_id: int, data: schemas.ConflictIn):
     summary="Submit or edit my scores (until the conclusion)",
     tag="acceptance",
     body=schemas.ScoresIn,
-    roles="panel members",
+    roles=EXPERTS.refusing(_l("Only panel members score.")).noting("panel members"),
 )
 def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
     project = find_project(user, project_id)
-    if user.role != Role.expert:
-        raise Forbidden(_("Only panel members score."))
     score = panels.submit_score(user, project, data.scores, data.recommendation, data.integrity_concern, data.comment)
     return {
         "scores": score.scores,
@@ -145,12 +142,10 @@ def get_scores(user, project_id: int):
     "/reviews",
     summary="The projects whose panel I sit on",
     tag="acceptance",
-    roles="experts",
+    roles=EXPERTS,
     query={"page": "", "per_page": ""},
 )
 def get_reviews(user):
-    if user.role != Role.expert:
-        raise Forbidden(_("Only expert reviewers have reviews."))
 
     def item(row) -> dict:
         project, panel, member = row

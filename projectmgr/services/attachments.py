@@ -17,10 +17,10 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Attachment, Project, User
-from ..permissions import can_view_project, is_project_owner
+from ..permissions import can_record_for_project, can_view_project, require
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,7 @@ def add_attachment(
 ) -> Attachment:
     """Check and store one uploaded file for the project. Flushes, never commits; the file is removed
     again if the row does not make it into the database."""
-    if not is_project_owner(user, project):
-        raise Forbidden(_("Only the project's owner attaches files."))
+    require(can_record_for_project(user, project), _("Only the project's owner attaches files."))
     data = stream.read(max_bytes + 1)
     if not data:
         raise _refuse("empty", _("The file is empty."))

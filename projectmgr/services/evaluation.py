@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     CONCLUDED_STATES,
@@ -26,6 +26,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..permissions import can_run_evaluation, require
 from ..rules.evaluation import FACTORS, Factors, propose, share
 from ..rules.settings import RuleSettings
 from .facts import project_facts
@@ -35,8 +36,7 @@ GRADES = [g.value for g in Grade]
 
 
 def _require_staff(user: User) -> None:
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff run the annual evaluation."))
+    require(can_run_evaluation(user), _("Only bureau staff run the annual evaluation."))
 
 
 def active_in(year: int):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Conflict, Forbidden, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import (
     FINAL_STATES,
@@ -25,7 +25,12 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..permissions import is_project_owner
+from ..permissions import (
+    can_decide_extension,
+    can_record_disbursement,
+    can_record_for_project,
+    require,
+)
 from ..rules.deadlines import max_extension_end
 from ..rules.settings import RuleSettings
 from .due_items import move_acceptance_deadline
@@ -40,13 +45,11 @@ def _open_for_records(project: Project) -> None:
 
 
 def _owner_only(user: User, project: Project) -> None:
-    if not is_project_owner(user, project):
-        raise Forbidden(_("Only the project's owner records this."))
+    require(can_record_for_project(user, project), _("Only the project's owner records this."))
 
 
 def record_disbursement(user: User, project: Project, on: date, amount: Decimal) -> Disbursement:
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff record disbursements."))
+    require(can_record_disbursement(user, project), _("Only bureau staff record disbursements."))
     _open_for_records(project)
     row = Disbursement(project_id=project.id, date=on, amount=amount, recorded_by_id=user.id)
     db.session.add(row)
@@ -211,8 +214,7 @@ def request_extension(
 
 
 def decide_extension(user: User, project: Project, approve: bool, settings: RuleSettings) -> ExtensionRequest:
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff decide extension requests."))
+    require(can_decide_extension(user, project), _("Only bureau staff decide extension requests."))
     row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
     if row is None or row.status != ExtensionStatus.pending:
         raise Conflict(_("There is no pending extension request."))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     Indicator,
@@ -30,6 +30,7 @@ from ..models import (
     State,
     User,
 )
+from ..permissions import can_keep_ledger, require
 from ..rules import ledger as rules
 from ..rules.settings import RuleSettings
 from .attachments import PENDING, clean_filename, detect, storage_dir
@@ -152,8 +153,7 @@ class TargetInput:
 
 
 def _require_staff(user: User | None) -> None:
-    if user is None or not user.is_staff:
-        raise Forbidden(_("Only bureau staff keep the target ledger."))
+    require(can_keep_ledger(user), _("Only bureau staff keep the target ledger."))
 
 
 def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list[dict]:
@@ -198,10 +198,8 @@ def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list
     return errors
 
 
-def create_target(user: User | None, data: TargetInput) -> LedgerTarget:
-    """user None: the system (demo, command line)."""
-    if user is not None:
-        _require_staff(user)
+def create_target(user: User, data: TargetInput) -> LedgerTarget:
+    _require_staff(user)
     errors = target_errors(data)
     if errors:
         raise ValidationFailed(errors)
@@ -235,9 +233,8 @@ def create_target(user: User | None, data: TargetInput) -> LedgerTarget:
     return target
 
 
-def update_target(user: User | None, target: LedgerTarget, data: TargetInput) -> LedgerTarget:
-    if user is not None:
-        _require_staff(user)
+def update_target(user: User, target: LedgerTarget, data: TargetInput) -> LedgerTarget:
+    _require_staff(user)
     errors = target_errors(data, target)
     if errors:
         raise ValidationFailed(errors)
@@ -511,20 +508,20 @@ def load_demo_targets(year: int, users: dict[str, User], today: date) -> None:
         "新技术": "11",
         "新品种": "9",
     }
-    recorder = next((u for u in staff if u.role.value == "staff"), None)
+    recorder = next((u for u in staff if u.role.value == "staff"), staff[0])  # the demo has staff
     for n, (title, unit, value, metric, cumulative, resp, subs) in enumerate(DEMO_TARGETS, start=1):
         parent = create_target(
-            None,
+            recorder,
             TargetInput(year, title, unit, Decimal(value), None, who(resp, n), metric, cumulative, "2010年工作目标", n),
         )
         for m, (sub_title, sub_value, sub_resp) in enumerate(subs, start=1):
             child = create_target(
-                None,
+                recorder,
                 TargetInput(
                     year, sub_title, unit, Decimal(sub_value), parent.id, who(sub_resp, n + m), None, True, None, m
                 ),
             )
-            if sub_title in entered and recorder is not None:
+            if sub_title in entered:
                 add_progress(recorder, child, Decimal(entered[sub_title]), "季度统计", min(today, date(year, 12, 31)))
-        if title in entered and recorder is not None:
+        if title in entered:
             add_progress(recorder, parent, Decimal(entered[title]), "季度统计", min(today, date(year, 12, 31)))

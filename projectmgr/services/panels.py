@@ -29,6 +29,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..permissions import can_form_panel, can_review, can_score, can_see_all_scores, require
 from ..rules.conclusion import decide as decide_conclusion
 from ..rules.deadlines import scoring_due
 from ..rules.scoring import (
@@ -249,8 +250,7 @@ def set_panel(
 ) -> PanelResult:
     """Choose or draw the panel for this acceptance round. Before form_panel it replaces the draft;
     during the review it replaces members who declared a conflict, keeping those who did not."""
-    if not actor.is_staff:
-        raise Forbidden(_("Only bureau staff form panels."))
+    require(can_form_panel(actor, project), _("Only bureau staff form panels."))
     lock(project)
     if project.state not in PANEL_STATES:
         raise Conflict(
@@ -361,8 +361,7 @@ def submit_score(
 ) -> Score:
     lock(project)
     member = member_of(expert, project)
-    if member.conflict_declared_at is not None:
-        raise Forbidden(_("You declared a conflict on this panel."))
+    require(can_score(expert, member), _("You declared a conflict on this panel."))
     if member.panel.concluded or project.state != State.under_review:
         raise Conflict(_("Scores are frozen: the panel is not scoring (concluded or not yet formed)."))
     parsed, errors = validate_scores(scoresheet(project), scores)
@@ -443,10 +442,10 @@ def scores_view(user: User, project: Project) -> dict:
         score = aggregate([m.score.total for m in scored], project.plan.aggregation.value)
         result.update(aggregate=f"{score:.2f}", grade=grade_for(score))
     # Leaders read the bureau's records, but not who scored what while the panel still scores.
-    if user.is_staff or (user.role == Role.leader and concluded):
+    if can_see_all_scores(user, concluded):
         result["members"] = [sheet(m) for m in members]
         return result
-    if user.role == Role.expert:
+    if can_review(user):
         member = member_of(user, project)
         result["members"] = [sheet(member)]
         if concluded:

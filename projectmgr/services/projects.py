@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
+from ..errors import Conflict, GuardFailed, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     BudgetLine,
@@ -23,7 +23,7 @@ from ..models import (
     State,
     User,
 )
-from ..permissions import can_view_project, visible_projects
+from ..permissions import can_register_project, can_view_project, require, visible_projects
 from ..rules.settings import RuleSettings
 from . import due_items
 from .credit import credit_problems
@@ -136,8 +136,7 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
 
 
 def register_project(actor: User, data: ProjectInput, settings: RuleSettings, as_of: date) -> Project:
-    if not actor.is_staff:
-        raise Forbidden(_("Only bureau staff register projects."))
+    require(can_register_project(actor), _("Only bureau staff register projects."))
     errors, _plan = _registration_errors(data)
     if errors:
         raise ValidationFailed(errors)

@@ -20,6 +20,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..permissions import SystemActor, can_create_account
 from ..rules.credit_code import is_valid_credit_code, normalize_credit_code
 from ..rules.settings import RuleSettings
 
@@ -38,15 +39,8 @@ def create_organization(name: str, kind: OrgKind, credit_code: str) -> Organizat
     return org
 
 
-# Who may create which roles (DESIGN §11: staff create owners and experts, admins everyone).
-CREATABLE_ROLES = {
-    Role.admin: set(Role),
-    Role.staff: {Role.owner, Role.expert},
-}
-
-
 def create_user(
-    actor: User | None,
+    actor: User | SystemActor,
     *,
     username: str,
     password: str,
@@ -56,8 +50,7 @@ def create_user(
     email: str | None = None,
     expert: dict | None = None,
 ) -> User:
-    """actor None is the command line, which may create anyone."""
-    if actor is not None and role not in CREATABLE_ROLES.get(actor.role, set()):
+    if not can_create_account(actor, role):
         raise Forbidden(_("A %(actor)s may not create %(role)s accounts.", actor=actor.role.value, role=role.value))
     errors = []
     if len(password) < 8:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..lifecycle import BY_TRIGGER
 from ..models import DueItem, Project
+from ..permissions import SYSTEM
 from ..rules.settings import RuleSettings
 from .due_items import EXPIRING_KINDS, expired_items, open_at
 from .reminders import queue_expiry_notice
@@ -32,7 +33,7 @@ def run_sweep(as_of: date, settings: RuleSettings) -> list[dict]:
     for project in projects:
         before = project.state
         expired = expired_items(project, as_of)  # what the expire guard finds; closed by the transition
-        transition(project, "expire", None, settings, as_of)
+        transition(project, "expire", SYSTEM, settings, as_of)
         for item in expired:
             queue_expiry_notice(item, as_of)
         changed.append(

@@ -11,7 +11,7 @@ from ..errors import Forbidden, StaleVersion, ValidationFailed
 from ..extensions import db
 from ..lifecycle import BY_TRIGGER, TRIGGERS, Actor, Context, failed_checks, fire, possible_triggers
 from ..models import DueKind, Grade, Level, Project, State, User
-from ..permissions import is_project_owner
+from ..permissions import SYSTEM, SystemActor, is_project_owner
 from ..rules.deadlines import rectification_due
 from ..rules.settings import RuleSettings
 from . import due_items, panels
@@ -21,11 +21,9 @@ from .funds import refuse_pending_extension
 CONCLUSIONS = (State.accepted, State.closed_out, State.failed)
 
 
-def may_act(user: User | None, project: Project, actor: Actor) -> bool:
+def may_act(user: User | SystemActor, project: Project, actor: Actor) -> bool:
     if actor == Actor.system:
-        return user is None
-    if user is None:
-        return False
+        return user is SYSTEM
     if actor == Actor.staff:
         return user.is_staff
     return is_project_owner(user, project)

@@ -17,8 +17,8 @@ from .. import labels
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
+from ..permissions import CREATABLE_ROLES
 from ..services import registry
-from ..services.registry import CREATABLE_ROLES
 from . import apply, bp, saved, staff_required
 from .forms import choices
 from .pages import PER_PAGE, _enum_arg, _page
