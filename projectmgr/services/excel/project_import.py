@@ -104,6 +104,11 @@ def _service_loc(field_path: str) -> tuple:
     return tuple(field_path.split(".")) if field_path else ("",)
 
 
+def place_service_error(p: Pending, detail: dict) -> dict:
+    """A service's error {field, message} at the cell its field path names (never by its words)."""
+    return _locate(p, _service_loc(detail.get("field", ""))).error(detail["message"])
+
+
 @dataclass
 class ImportResult:
     created: list[str]
@@ -195,7 +200,7 @@ def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> 
         except ValidationFailed as exc:
             row_savepoint.rollback()
             for d in exc.details:
-                errors.append(_locate(p, _service_loc(d.get("field", ""))).error(d["message"]))
+                errors.append(place_service_error(p, d))
         except Conflict as exc:
             row_savepoint.rollback()
             errors.append(p.row.cell("code").error(exc.message))
