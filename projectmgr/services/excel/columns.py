@@ -69,3 +69,25 @@ LEDGER_READONLY = [
     ("expected", "时间进度", "Share of year gone"),
     ("status", "状态", "Status"),
 ]
+
+# The project a row of the overdue and evaluation exports is about.
+_PROJECT_NAMED = [("code", "项目编号", "Code"), ("title", "项目名称", "Title"), ("level", "级别", "Level")]
+OVERDUE_COLUMNS = [
+    *_PROJECT_NAMED,
+    ("kind", "待办事项", "Due item"),
+    ("due_date", "到期日", "Due date"),
+    ("days", "逾期天数", "Days overdue"),
+    ("flags", "重点跟踪", "Key tracking"),
+    ("staff", "责任人", "Responsible officer"),
+]
+EVALUATION_COLUMNS = [
+    *_PROJECT_NAMED,
+    ("on_time", "按时履约", "On time"),
+    ("survey", "调研通过", "Survey returns"),
+    ("indicators", "指标进度", "Indicator progress"),
+    ("execution", "资金执行率", "Fund execution"),
+    ("score", "得分", "Score"),
+    ("proposed", "建议等次", "Proposed grade"),
+    ("grade", "考评等次", "Grade"),
+    ("reason", "调整理由", "Reason"),
+]

@@ -21,14 +21,24 @@ from ..projects import ProjectFilters, project_query
 from .columns import (
     BUDGET_COLUMNS,
     CATEGORY_WORDS,
+    EVALUATION_COLUMNS,
     INDICATOR_COLUMNS,
     LEDGER_COLUMNS,
     LEDGER_READONLY,
+    OVERDUE_COLUMNS,
     PROJECT_COLUMNS,
     PROJECT_EXTRA,
     SHEETS,
 )
 from .workbook import heading, money, new_book, number, save, word
+
+
+def _project_cell(p: Project, key: str, kind: str):
+    """A project's field as its import column reads it back."""
+    value = getattr(p, key)
+    if kind == "flags":
+        return ",".join(value) or None
+    return money(value) if kind == "money" else value
 
 
 def _write_project_sheets(wb: Workbook, ids_query, lang: str, extra: bool = True) -> int:
@@ -48,20 +58,7 @@ def _write_project_sheets(wb: Workbook, ids_query, lang: str, extra: bool = True
         )
         for p, level, plan_name, org_name in rows:
             count += 1
-            row = [
-                p.code,
-                p.title,
-                p.plan_id,
-                p.organization_id,
-                p.owner_id,
-                p.start_date,
-                p.end_date,
-                p.industry,
-                p.responsible_staff_id,
-                ",".join(p.flags) or None,
-                money(p.special_funds),
-                money(p.self_raised_committed),
-            ]
+            row = [_project_cell(p, key, kind) for key, _zh, _en, kind in PROJECT_COLUMNS]
             if extra:
                 row += [word("level", level.value, lang), plan_name, org_name, word("state", p.state.value, lang)]
             ws.append(row)
@@ -187,19 +184,9 @@ def _write_reference_sheet(wb: Workbook, lang: str) -> None:
 def export_overdue(user: User, as_of: date, lang: str, **filters):
     if not user.can_read_all:
         raise Forbidden(_("Exports are for bureau staff and leaders."))
-    cols = [
-        ("code", "项目编号", "Code"),
-        ("title", "项目名称", "Title"),
-        ("level", "级别", "Level"),
-        ("kind", "待办事项", "Due item"),
-        ("due_date", "到期日", "Due date"),
-        ("days", "逾期天数", "Days overdue"),
-        ("flags", "重点跟踪", "Key tracking"),
-        ("staff", "责任人", "Responsible officer"),
-    ]
     wb = new_book()
     ws = wb.create_sheet("逾期事项" if lang == "zh" else "Overdue")
-    ws.append([heading(c, lang) for c in cols])
+    ws.append([heading(c, lang) for c in OVERDUE_COLUMNS])
     staff_names = dict(db.session.execute(select(User.id, User.display_name)).all())
     for item, project, level in db.session.execute(overdue_query(as_of, **filters).execution_options(yield_per=1000)):
         ws.append(
@@ -246,22 +233,9 @@ def export_ledger(year: int, as_of: date, settings: RuleSettings, lang: str):
 
 
 def export_evaluation(year: int, lang: str):
-    cols = [
-        ("code", "项目编号", "Code"),
-        ("title", "项目名称", "Title"),
-        ("level", "级别", "Level"),
-        ("on_time", "按时履约", "On time"),
-        ("survey", "调研通过", "Survey returns"),
-        ("indicators", "指标进度", "Indicator progress"),
-        ("execution", "资金执行率", "Fund execution"),
-        ("score", "得分", "Score"),
-        ("proposed", "建议等次", "Proposed grade"),
-        ("grade", "考评等次", "Grade"),
-        ("reason", "调整理由", "Reason"),
-    ]
     wb = new_book()
     ws = wb.create_sheet(f"{year}年终考评" if lang == "zh" else f"Evaluation {year}")
-    ws.append([heading(c, lang) for c in cols])
+    ws.append([heading(c, lang) for c in EVALUATION_COLUMNS])
     for ev in db.session.scalars(evaluations_query(year)):
         f = ev.factors
 
