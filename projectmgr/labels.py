@@ -87,6 +87,8 @@ BINDING = {
     "integrity": _l("Truthful materials"),
 }
 
+LEDGER_STATUS = {"on_track": _l("On track"), "at_risk": _l("At risk"), "behind": _l("Behind")}
+
 SEVERITY = {"hard": _l("hard"), "remediable": _l("remediable")}
 
 ORG_KINDS = {
@@ -109,6 +111,7 @@ ALL = {
     "grade": GRADES,
     "recommendation": RECOMMENDATIONS,
     "binding": BINDING,
+    "ledger_status": LEDGER_STATUS,
     "severity": SEVERITY,
     "org_kind": ORG_KINDS,
 }

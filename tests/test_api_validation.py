@@ -184,10 +184,10 @@ BAD_PROJECT_FIELDS = [
     ("end_date", 20261231, "end_date"),
     ("end_date", "2025-12-31", "end_date"),  # before the start date
     # unbalanced budget, duplicates
-    ("budget[0].special", "60000.01", "budget"),
-    ("budget[1].special", "39999.99", "budget"),
-    ("budget[0].self_raised", "99999.99", "budget"),
-    ("budget[1].self_raised", "0.01", "budget"),
+    ("budget[0].special", "60000.01", "budget.special"),
+    ("budget[1].special", "39999.99", "budget.special"),
+    ("budget[0].self_raised", "99999.99", "budget.self_raised"),
+    ("budget[1].self_raised", "0.01", "budget.self_raised"),
     ("budget[1].category", "equipment", "budget[1].category"),
     # references that do not exist
     ("plan_id", 999999, "plan_id"),
@@ -231,7 +231,7 @@ def test_several_bad_fields_are_all_named(s, body):
 def test_both_unbalanced_budget_sums_are_reported(s, body):
     bad = edit(edit(body, "budget[0].special", "1.00"), "budget[0].self_raised", "1.00")
     with writes_nothing():
-        assert_fields(s.post("/projects", json=bad), "budget", "budget")
+        assert_fields(s.post("/projects", json=bad), "budget.special", "budget.self_raised")
 
 
 @pytest.mark.parametrize(

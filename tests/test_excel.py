@@ -12,7 +12,10 @@ from sqlalchemy import text
 
 from projectmgr.extensions import db
 from projectmgr.models import DueItem, Flag, Level, Project, Role
-from projectmgr.services import excel
+from projectmgr.services import excel, settings
+from projectmgr.services.excel import project_import as excel_project_import
+from projectmgr.services.excel import workbook
+from projectmgr.services.excel.workbook import ImportRefused, word
 from projectmgr.services.projects import ProjectFilters
 
 
@@ -369,3 +372,132 @@ def test_in_english_the_category_error_names_the_keys(make, api):
         ("经费预算", 2, "B")
     ]
     assert message.startswith("Not a budget category: use one of equipment, materials, testing")
+
+
+# The words the Chinese exports wrote from their own dictionaries before they read the labels' catalog.
+EXPORT_WORDS_ZH = {
+    "state": {
+        "approved": "已立项",
+        "in_progress": "实施中",
+        "mid_year_survey": "半年调研中",
+        "survey_submitted": "调研报告已提交",
+        "acceptance_applied": "已申请验收",
+        "under_review": "专家评审中",
+        "rectifying": "整改中",
+        "accepted": "通过验收",
+        "closed_out": "结题",
+        "failed": "不通过验收",
+        "evaluated": "已考评",
+        "terminated": "已终止",
+    },
+    "level": {"national": "国家级", "provincial": "省级", "municipal": "市级"},
+    "grade": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
+    "ledger_status": {"on_track": "正常", "at_risk": "有风险", "behind": "滞后"},
+    "due": {
+        "survey_report": "调研报告",
+        "acceptance_application": "验收申请",
+        "rectification": "整改",
+        "expert_scores": "专家评分",
+        "annual_evaluation": "年终考评",
+    },
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPORT_WORDS_ZH))
+def test_chinese_exports_write_the_catalogs_words(app, kind):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert {key: word(kind, key, "zh") for key in EXPORT_WORDS_ZH[kind]} == EXPORT_WORDS_ZH[kind]
+        assert word(kind, "approved", "en") == "approved"  # an English export keeps the keys
+
+
+def test_chinese_project_export_names_level_and_state(make, app):
+    staff, org, owner, plan = _people(make)
+    make.project(code="XL-ZH", plan=plan, owner=owner, staff=staff)
+    with app.test_request_context(), excel.export_projects(staff, ProjectFilters(), "zh") as stream:
+        row = list(load_workbook(stream)["项目"].iter_rows(min_row=2, values_only=True))[0]
+    assert row[0] == "XL-ZH" and row[12] == "市级" and row[15] == "已立项"
+
+
+def test_a_category_word_in_another_column_stays_as_written(make, api):
+    """Only the budget-category column reads 劳务费 as labor; an industry of that name stays."""
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "XL-CAT", industry="劳务费")],
+        [["XL-CAT", "劳务费", 100000, 50000]],
+        [["XL-CAT", "patents", "专利申请", "件", 5, 1]],
+    )
+    r = api.as_(staff).post("/imports/projects", data={"file": (f, "c.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    p = db.session.query(Project).filter_by(code="XL-CAT").one()
+    assert p.industry == "劳务费"
+    assert [b.category.value for b in p.budget_lines] == ["labor"]
+
+
+def _spy_on_close(monkeypatch) -> list:
+    closed = []
+    real = workbook.load_workbook
+
+    def load(*args, **kwargs):
+        wb = real(*args, **kwargs)
+        close = wb.close
+        wb.close = lambda: (closed.append(wb), close())
+        return wb
+
+    monkeypatch.setattr(workbook, "load_workbook", load)
+    return closed
+
+
+def test_an_uploaded_workbook_is_closed_and_other_errors_propagate(app, monkeypatch):
+    closed = _spy_on_close(monkeypatch)
+    with app.test_request_context():
+        with workbook.uploaded_workbook(_workbook([], [], [])) as wb:
+            assert wb.sheetnames[0] == "项目"
+        assert len(closed) == 1
+        with pytest.raises(LookupError), workbook.uploaded_workbook(_workbook([], [], [])) as wb:
+            wb["no such sheet"]  # a bug inside the block is a bug, not "not an .xlsx file"
+        assert len(closed) == 2
+
+
+def test_a_damaged_sheet_is_refused_and_its_workbook_closed(make, app, monkeypatch):
+    closed = _spy_on_close(monkeypatch)
+    staff, org, owner, plan = _people(make)
+    f = _workbook([_template_rows(plan, org, owner, staff)], [["XL-001", "equipment", 100000, 50000]], [])
+    with app.test_request_context(), pytest.raises(ImportRefused) as refused:
+        excel.import_projects(staff, _damaged(f), settings(), date(2026, 1, 1))
+    assert "xlsx" in refused.value.details[0]["message"]
+    assert len(closed) == 1
+    with app.test_request_context(), pytest.raises(ImportRefused):
+        excel.import_projects(staff, io.BytesIO(b"not a zip"), settings(), date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_unbalanced_budget_totals_are_placed_by_their_field(make, api, lang):
+    """Each budget total is reported beside the project-row amount it misses (K: special, L: self-raised)."""
+    staff, org, owner, plan = _people(make)
+    f = _workbook(
+        [_template_rows(plan, org, owner, staff, "XL-SUMS")],
+        [["XL-SUMS", "equipment", 90000, 40000]],
+        [["XL-SUMS", "patents", "专利申请", "件", 5, 1]],
+    )
+    s = api.as_(staff)
+    r = s.client.post(
+        "/api/v1/imports/projects",
+        data={"file": (f, "p.xlsx")},
+        content_type="multipart/form-data",
+        headers={**s._headers(), "Accept-Language": lang},
+    )
+    assert r.status_code == 422, r.json
+    assert sorted(d["column"] for d in r.json["error"]["details"]) == ["K", "L"], r.json
+
+
+def test_a_service_error_is_placed_by_its_field_path_whatever_its_message(app):
+    """Two errors with the same words (as any translation may give) still land on their own cells."""
+    row = excel_project_import.SheetRow(
+        "项目", 2, {}, {"special_funds": ("K", "专项资金（元）"), "self_raised_committed": ("L", "自筹资金承诺（元）")}
+    )
+    pending = excel_project_import.Pending(row)
+    cells = [
+        excel_project_import.place_service_error(pending, {"field": path, "message": "预算合计不符。"})["column"]
+        for path in ("budget.special", "budget.self_raised")
+    ]
+    assert cells == ["K", "L"]

@@ -95,7 +95,7 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
     self_raised = sum((line.self_raised for line in data.budget), Decimal("0"))
     if special != data.special_funds:
         err(
-            "budget",
+            "budget.special",
             _(
                 "Special budget lines sum to %(sum)s, not the special grant %(grant)s.",
                 sum=format(special, ".2f"),
@@ -104,7 +104,7 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
         )
     if self_raised != data.self_raised_committed:
         err(
-            "budget",
+            "budget.self_raised",
             _(
                 "Self-raised budget lines sum to %(sum)s, not the commitment %(commitment)s.",
                 sum=format(self_raised, ".2f"),
