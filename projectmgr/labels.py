@@ -70,6 +70,15 @@ DUE_KINDS = {
     "annual_evaluation": _l("Annual evaluation"),
 }
 
+# The same kinds as they read inside a sentence ("The survey report of …"): the reminders' emails.
+DUE_KINDS_IN_TEXT = {
+    "survey_report": _l("survey report"),
+    "acceptance_application": _l("acceptance application"),
+    "rectification": _l("rectification"),
+    "expert_scores": _l("expert scores"),
+    "annual_evaluation": _l("annual evaluation"),
+}
+
 GRADES = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Pass"), "fail": _l("Fail")}
 
 # An expert's recommendation is worded apart from the grade of the same English word (通过 / 合格).

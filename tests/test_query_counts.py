@@ -14,7 +14,19 @@ import pytest
 from sqlalchemy import event, insert
 
 from projectmgr.extensions import db
-from projectmgr.models import DueItem, DueKind, ExpertConflict, Level, Organization, Plan, Project, Role, State, User
+from projectmgr.models import (
+    DueItem,
+    DueKind,
+    ExpertConflict,
+    Level,
+    Notification,
+    Organization,
+    Plan,
+    Project,
+    Role,
+    State,
+    User,
+)
 from projectmgr.rules.credit_code import make_credit_code
 from projectmgr.rules.deadlines import acceptance_due, annual_evaluation_due
 from projectmgr.rules.settings import RuleSettings
@@ -359,3 +371,94 @@ def test_a_project_page_under_review_costs_the_same_with_5_and_7_panel_members(c
         counts[size] = len(statements)
         client.post("/logout")
     assert counts[5] == counts[7]
+
+
+# --- the reminders' chase: who is chased for every overdue item, read for all at once --------
+
+
+@dataclass
+class Chase:
+    """Who is seeded for the reminders' chase (ids: the test empties the session between sizes),
+    and the messages expected from the rows seeded."""
+
+    owner: int
+    staff: list[int]
+    leader: int
+    experts: list[int]  # the first one has not scored yet
+    expected: set = field(default_factory=set)
+    count: int = 0
+
+
+def _overdue_for_the_chase(make, chase: Chase, upto: int, as_of: date) -> None:
+    """Projects until there are `upto`, each with one item 14 days overdue (the `after:14` reminder
+    and the escalation are due): expert scores, a survey report or an annual evaluation in turn; every
+    other project has a responsible staff member, every third is key-tracking."""
+    from projectmgr.models import Flag, Panel, PanelMember, Recommendation, Score
+
+    plan = make.plan()
+    owner, registrar = db.session.get(User, chase.owner), db.session.get(User, chase.staff[0])
+    while chase.count < upto:
+        n = chase.count
+        chase.count += 1
+        responsible = chase.staff[0] if n % 2 == 0 else None
+        flags = [Flag.major] if n % 3 == 0 else []
+        project = make.project(plan=plan, owner=owner, staff=registrar, responsible_staff_id=responsible, flags=flags)
+        kind = (DueKind.expert_scores, DueKind.survey_report, DueKind.annual_evaluation)[n % 3]
+        item = DueItem(
+            project_id=project.id,
+            kind=kind,
+            due_date=as_of - timedelta(days=14),
+            level=Level.municipal,
+            key_tracking=project.key_tracking,
+            year=as_of.year if kind == DueKind.annual_evaluation else None,
+        )
+        db.session.add(item)
+        if kind == DueKind.expert_scores:
+            scored = PanelMember(expert_id=chase.experts[1])
+            scored.score = Score(scores={}, total=Decimal("80.00"), recommendation=Recommendation.pass_)
+            db.session.add(
+                Panel(
+                    project_id=project.id,
+                    round=1,
+                    year=as_of.year,
+                    formed_on=as_of - timedelta(days=30),
+                    scoring_due=item.due_date,
+                    members=[PanelMember(expert_id=chase.experts[0]), scored],
+                )
+            )
+        db.session.commit()
+        responsible_ones = [responsible] if responsible else chase.staff
+        chased = {
+            DueKind.expert_scores: [chase.experts[0]],
+            DueKind.survey_report: [chase.owner],
+            DueKind.annual_evaluation: responsible_ones,
+        }[kind]
+        escalated = responsible_ones + ([chase.leader] if project.key_tracking else [])
+        chase.expected |= {(item.id, "after:14", user_id) for user_id in chased}
+        chase.expected |= {(item.id, "escalation", user_id) for user_id in escalated}
+
+
+def test_the_reminders_chase_reads_the_same_for_3_and_30_overdue_items(make, statements):
+    """Owners, the panels' unscored experts, responsible staff and leaders are read for all the
+    items at once: the SELECTs do not grow with the items; each message is one INSERT."""
+    from projectmgr.services import reminders, settings
+
+    as_of = date(2026, 6, 30)
+    chase = Chase(
+        owner=make.user(Role.owner).id,
+        staff=[make.user(Role.staff).id, make.user(Role.staff).id],
+        leader=make.user(Role.leader).id,
+        experts=[make.user(Role.expert).id, make.user(Role.expert).id],
+    )
+    selects = {}
+    for size in (3, 30):
+        _overdue_for_the_chase(make, chase, size, as_of)
+        db.session.query(Notification).delete()
+        db.session.commit()
+        db.session.remove()
+        statements.clear()
+        created = reminders.queue_reminders(as_of, settings())
+        assert {(n.due_item_id, n.rule, n.user_id) for n in created} == chase.expected
+        selects[size] = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+        assert sum(1 for s in statements if s.lstrip().upper().startswith("INSERT")) == len(created)
+    assert selects[3] == selects[30]

@@ -183,6 +183,31 @@ def test_a_late_sent_on_day_reminder_says_overdue_not_due_today(make, people):
     assert reminders.render(on_time[0], "en")[0].endswith("due today")
 
 
+@pytest.mark.parametrize(
+    ("kind", "zh", "en"),
+    [
+        ("survey_report", "调研报告", "survey report"),
+        ("acceptance_application", "验收申请", "acceptance application"),
+        ("rectification", "整改", "rectification"),
+        ("expert_scores", "专家评分", "expert scores"),
+        ("annual_evaluation", "年终考评", "annual evaluation"),
+    ],
+)
+def test_every_kind_is_named_in_the_recipients_language(app, kind, zh, en):
+    """The emails name each kind in running text, in the recipient's language whatever the
+    language of the request that renders them."""
+    details = {"code": "XM-1", "title": "风电", "kind": kind, "due_date": D.isoformat(), "days_overdue": 7}
+    notification = Notification(rule="after:7", details=details | {"days_left": 0})
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        zh_subject, zh_body = reminders.render(notification, "zh")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        en_subject, en_body = reminders.render(notification, "en")
+    assert zh_subject == f"【科技计划项目】XM-1：{zh}已逾期7天"
+    assert zh_body.startswith(f"XM-1 风电 的{zh}应于 ") and zh_body.endswith("已逾期 7 天。")
+    assert en_subject == f"[S&T Plan Projects] XM-1: {en} 7 days overdue"
+    assert en_body.startswith(f"The {en} of XM-1 风电 was due on ") and en_body.endswith("is 7 days overdue.")
+
+
 def test_a_closed_item_is_not_chased(make, people):
     staff, owner = people
     project = surveyed_project(make, staff, owner)

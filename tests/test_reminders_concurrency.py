@@ -69,7 +69,7 @@ def three_projects(make):
 def test_two_concurrent_sweeps_create_each_notification_once(app, three_projects, monkeypatch, blind, round_):
     staff_id, leader_id = three_projects
     if blind:
-        monkeypatch.setattr(reminders, "_sent_keys", lambda item_ids: set())
+        monkeypatch.setattr(reminders.queue, "_sent_keys", lambda item_ids: set())
     as_of = day(14)
 
     counts = _race(app, _sweep(as_of))

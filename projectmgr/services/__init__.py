@@ -1,8 +1,6 @@
 """Use cases. Services change state, flush and raise domain errors; they never commit:
 the request's one commit happens in the API or web layer (STYLE: indico's operations)."""
 
-from datetime import date
-
 from flask import current_app
 
 from ..rules.settings import RuleSettings
@@ -14,7 +12,3 @@ def settings() -> RuleSettings:
     if "projectmgr.rules" not in ext:
         ext["projectmgr.rules"] = RuleSettings.from_mapping(current_app.config)
     return ext["projectmgr.rules"]
-
-
-def today() -> date:
-    return date.today()

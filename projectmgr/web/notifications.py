@@ -27,7 +27,7 @@ def _unread_notifications():
 def notification_text(notification) -> tuple[str, str]:
     """(subject, body) in the reader's language."""
     language = str(get_locale() or "zh")
-    return reminders.subject(notification, language), reminders.body(notification, language)
+    return reminders.render(notification, language)
 
 
 @bp.app_template_global()
