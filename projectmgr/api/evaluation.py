@@ -8,10 +8,10 @@ from pydantic import Field, StringConstraints
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import Evaluation
+from ..schemas import Body
 from ..services import evaluation as service
 from ..services import settings
 from .core import as_of, paginate, q_int, route
-from .schemas import Body
 
 STAFF = "staff, admin"
 READERS = "staff, leader, admin"

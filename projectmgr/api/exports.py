@@ -6,6 +6,7 @@ from functools import wraps
 from flask import g, request
 from flask_babel import gettext as _
 
+from ..downloads import xlsx_response
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
 from ..models import DueKind, Flag, Level
@@ -40,7 +41,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: str):
                 db.session.rollback()
                 return error_response(exc)
             db.session.rollback()  # an export writes nothing
-            return excel.xlsx_response(stream, name)
+            return xlsx_response(stream, name)
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=["GET"])
         endpoint = Endpoint(rule, "GET", summary, tag, None, {**query, **LANG}, True, 200, roles)

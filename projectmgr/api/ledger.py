@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
 from ..errors import Forbidden, NotFound
+from ..schemas import Body, PositiveQuantity, Quantity
 from ..services import ledger as service
 from ..services import settings
 from .core import as_of, q_int, route
-from .schemas import Body, PositiveQuantity, Quantity
 
 STAFF = "staff, admin"
 READERS = "staff, leader, admin"

@@ -8,10 +8,10 @@ from ..errors import Forbidden
 from ..models import Role
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
+from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
 from .core import paginate, route
-from .serialize import day, project_summary
 
 
 def _panel_json(panel, seed=None) -> dict:

@@ -29,8 +29,6 @@ from .due_items import overdue_query
 from .evaluation import evaluations_query
 from .projects import BudgetInput, IndicatorInput, ProjectFilters, ProjectInput, project_query, register_project
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 # (key, 中文, English, kind). kind tells how a cell is read on import.
 PROJECT_COLUMNS = [
     ("code", "项目编号", "Code", "text"),
@@ -619,7 +617,7 @@ def _uploaded_workbook(stream):
 
 def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> ImportResult:
     """Import the workbook's projects, all or nothing (see the module's docstring)."""
-    from ..api.schemas import ProjectIn
+    from ..schemas import ProjectIn
 
     if not user.is_staff:
         raise Forbidden(_("Only bureau staff import projects."))
@@ -878,24 +876,3 @@ def _target_differs(target: LedgerTarget, data: ledger_service.TargetInput) -> b
         target.note,
     )
     return wanted != held
-
-
-def xlsx_response(stream, download_name: str):
-    """Send a saved workbook in chunks and close (delete) its temporary file once sent."""
-    from flask import Response
-
-    size = stream.seek(0, 2)
-    stream.seek(0)
-
-    def chunks():
-        try:
-            while chunk := stream.read(64 * 1024):
-                yield chunk
-        finally:
-            stream.close()
-
-    response = Response(chunks(), mimetype=XLSX, direct_passthrough=True)
-    response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    response.call_on_close(stream.close)
-    return response
