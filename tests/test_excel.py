@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
+from projectmgr.downloads import XLSX
 from projectmgr.extensions import db
 from projectmgr.models import DueItem, Flag, Level, Project, Role
 from projectmgr.services import excel, settings
@@ -21,7 +22,7 @@ from projectmgr.services.projects import ProjectFilters
 
 def _book(response) -> Workbook:
     assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == excel.XLSX
+    assert response.mimetype == XLSX
     return load_workbook(io.BytesIO(response.data))
 
 

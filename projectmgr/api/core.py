@@ -137,7 +137,7 @@ def route(
 
 # Ids and page numbers are 32-bit integers in the database; a larger one can name nothing.
 INT_MAX = 2**31 - 1
-# Dates the rules can compute with (as api.schemas.Day).
+# Dates the rules can compute with (as projectmgr.schemas.Day).
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2200, 12, 31)
 
 

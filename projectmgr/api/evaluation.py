@@ -9,10 +9,10 @@ from ..extensions import db
 from ..models import Evaluation
 from ..permissions import READERS as ALL_READERS
 from ..permissions import STAFF as ALL_STAFF
+from ..schemas import Body
 from ..services import evaluation as service
 from ..services import settings
 from .core import as_of, paginate, q_int, route
-from .schemas import Body
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff run the annual evaluation."))
 READERS = ALL_READERS.refusing(_l("The annual evaluation is for bureau staff and leaders."))

@@ -7,6 +7,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..downloads import xlsx_response
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
 from ..models import DueKind, Flag, Level
@@ -41,7 +42,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: Roles =
                 db.session.rollback()
                 return error_response(exc)
             db.session.rollback()  # an export writes nothing
-            return excel.xlsx_response(stream, name)
+            return xlsx_response(stream, name)
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=["GET"])
         endpoint = Endpoint(rule, "GET", summary, tag, None, {**query, **LANG}, True, 200, roles)

@@ -10,10 +10,10 @@ from pydantic import Field, StringConstraints
 from ..errors import NotFound
 from ..permissions import READERS as ALL_READERS
 from ..permissions import STAFF as ALL_STAFF
+from ..schemas import Body, PositiveQuantity, Quantity
 from ..services import ledger as service
 from ..services import settings
 from .core import as_of, q_int, route
-from .schemas import Body, PositiveQuantity, Quantity
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff keep the target ledger."))
 READERS = ALL_READERS.refusing(_l("The target ledger is for bureau staff and leaders."))

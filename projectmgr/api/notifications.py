@@ -3,10 +3,10 @@
 from flask import request
 
 from ..models import Notification
+from ..schemas import Body
 from ..services import reminders
+from ..services.project_view import day, instant
 from .core import paginate, route
-from .schemas import Body
-from .serialize import day, instant
 
 
 class EmailRemindersIn(Body):

@@ -7,10 +7,10 @@ from ..permissions import READERS, STAFF
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import settings
 from ..services.due_items import overdue_count_query, overdue_query
+from ..services.project_view import day
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
 from .core import as_of, paginate, q_enum, route
-from .serialize import day
 
 
 @route(

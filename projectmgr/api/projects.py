@@ -10,11 +10,10 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Flag, Level, Project, State, TransitionRecord
-from ..permissions import OWNERS, STAFF, can_see_history_details, can_see_integrity_count
-from ..rules.indicators import IndicatorFact, completion_of
+from ..permissions import OWNERS, STAFF, can_see_history_details
+from ..schemas import ProjectIn
 from ..services import funds, settings
-from ..services.due_items import project_due_items
-from ..services.facts import current_panel, project_facts
+from ..services.project_view import day, instant, money, project_detail, project_summary
 from ..services.projects import (
     BudgetInput,
     IndicatorInput,
@@ -25,18 +24,12 @@ from ..services.projects import (
     register_project,
     set_flags,
 )
-from ..services.transitions import allowed_triggers, transition
+from ..services.transitions import transition
 from . import schemas
 from .core import as_of, paginate, q_enum, q_int, route
-from .serialize import day, history_json, instant, money, number, project_summary
+from .serialize import history_json
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
-
-
-def _integrity_visible(project: Project, user) -> bool:
-    """Scoring is blind: how many members flagged the materials is the bureau's to see until the
-    panel concludes; owners and experts see it afterwards."""
-    return can_see_integrity_count(user, None if user.can_read_all else current_panel(project.id))
 
 
 def project_filters() -> ProjectFilters:
@@ -51,84 +44,16 @@ def project_filters() -> ProjectFilters:
     )
 
 
-def project_detail(project: Project, user, when: date, allowed: list[str] | None = None) -> dict:
-    """allowed: the allowed triggers when the caller has read them already (the project page reads
-    them with the blocked ones, through one guard context)."""
-    rules = settings()
-    facts = project_facts(project, rules, when)
-    data = project_summary(project)
-    ext = funds.extension_of(project)
-    data.update(
-        original_end_date=day(project.original_end_date),
-        totals={k: money(v) for k, v in facts.totals.items()},
-        budget=[
-            {
-                "category": line.category.value,
-                "special": money(line.special),
-                "self_raised": money(line.self_raised),
-                "special_spent": money(facts.special_spent_by_category.get(line.category.value)) or "0.00",
-                "self_raised_spent": money(facts.self_raised_spent_by_category.get(line.category.value)) or "0.00",
-            }
-            for line in project.budget_lines
-        ],
-        binding_checks=[
-            {"key": c.key, "passed": c.passed, "severity": c.severity, "detail": c.detail, "figures": c.figures}
-            for c in facts.binding_checks
-            if c.key != "integrity" or _integrity_visible(project, user)
-        ],
-        indicators=[
-            {
-                "key": i.key,
-                "name": i.name,
-                "unit": i.unit,
-                "target": number(i.target),
-                "weight": number(i.weight),
-                "achieved": number(facts.achieved.get(i.id)),
-                "completion": str(completion_of(IndicatorFact(i.target, i.weight, facts.achieved.get(i.id)))),
-            }
-            for i in project.indicators
-        ],
-        indicator_completion=str(facts.indicator_completion),
-        due_items=[
-            {
-                "kind": d.kind,
-                "due_date": day(d.due_date),
-                "days_overdue": d.days_overdue,
-                "days_left": d.days_left,
-                "very_late": d.very_late,
-            }
-            for d in project_due_items(project, when, rules)
-        ],
-        allowed_triggers=allowed if allowed is not None else allowed_triggers(project, user, rules, when),
-        survey_due_date=day(project.survey_due_date),
-        rectification_started_on=day(project.rectification_started_on),
-        concluded_on=day(project.concluded_on),
-        conclusion_document_no=project.conclusion_document_no,
-        conclusion_rule=project.conclusion_rule,
-        termination_reason=project.termination_reason,
-        evaluation_grade=project.evaluation_grade.value if project.evaluation_grade else None,
-        extension=None
-        if ext is None
-        else {
-            "new_end_date": day(ext.new_end_date),
-            "reason": ext.reason,
-            "status": ext.status.value,
-            "requested_at": instant(ext.requested_at),
-        },
-    )
-    return data
-
-
 @route(
     "/projects",
     "POST",
     summary="Register a project",
     tag="projects",
-    body=schemas.ProjectIn,
+    body=ProjectIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff register projects.")),
 )
-def create_project(user, data: schemas.ProjectIn):
+def create_project(user, data: ProjectIn):
     payload = ProjectInput(
         **data.model_dump(exclude={"budget", "indicators"}),
         budget=[BudgetInput(**b.model_dump()) for b in data.budget],

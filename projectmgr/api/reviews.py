@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from ..permissions import EXPERTS, STAFF, can_review, can_see_panel, require
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
+from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
 from .core import paginate, route
-from .serialize import day, project_summary
 
 
 def _panel_json(panel, seed=None) -> dict:

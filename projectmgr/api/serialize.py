@@ -1,30 +1,8 @@
-"""JSON shapes of the API (API.md). Money as strings with two decimals, dates as YYYY-MM-DD."""
+"""JSON shapes of the API (API.md) for the registry and the history. The project's shape and the
+formats of money, dates and instants are services.project_view's, which the pages share."""
 
-from datetime import date, datetime
-from decimal import Decimal
-
-from ..models import Organization, Plan, Project, TransitionRecord, User
-from ..rules.money import format_money
-
-
-def money(value: Decimal | None) -> str | None:
-    return None if value is None else format_money(value)
-
-
-def day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def instant(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
-
-
-def number(value: Decimal | None) -> str | None:
-    """Indicator values: exact, without trailing zeros."""
-    if value is None:
-        return None
-    text = f"{value.normalize():f}"
-    return text
+from ..models import Organization, Plan, TransitionRecord, User
+from ..services.project_view import instant
 
 
 def user_json(user: User) -> dict:
@@ -59,27 +37,6 @@ def plan_json(plan: Plan) -> dict:
         "panel_min_size": plan.panel_min_size,
         "panel_min_finance": plan.panel_min_finance,
         "aggregation": plan.aggregation.value,
-    }
-
-
-def project_summary(project: Project) -> dict:
-    return {
-        "id": project.id,
-        "code": project.code,
-        "title": project.title,
-        "level": project.plan.level.value,
-        "plan_id": project.plan_id,
-        "organization_id": project.organization_id,
-        "owner_id": project.owner_id,
-        "responsible_staff_id": project.responsible_staff_id,
-        "industry": project.industry,
-        "state": project.state.value,
-        "version": project.version,
-        "start_date": day(project.start_date),
-        "end_date": day(project.end_date),
-        "flags": project.flags,
-        "special_funds": money(project.special_funds),
-        "self_raised_committed": money(project.self_raised_committed),
     }
 
 

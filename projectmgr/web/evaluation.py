@@ -16,6 +16,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
+from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Flag, Level
@@ -139,7 +140,7 @@ def evaluation_detail(evaluation_id: int):
 def evaluation_export():
     year = _year()
     stream = excel.export_evaluation(year, excel.current_lang())
-    return excel.xlsx_response(stream, f"evaluation-{year}.xlsx")
+    return xlsx_response(stream, f"evaluation-{year}.xlsx")
 
 
 @bp.route("/projects/export.xlsx")
@@ -147,7 +148,7 @@ def evaluation_export():
 def projects_export():
     filters = list_filters()
     stream = excel.export_projects(current_user, filters, excel.current_lang())
-    return excel.xlsx_response(stream, "projects.xlsx")
+    return xlsx_response(stream, "projects.xlsx")
 
 
 @bp.route("/overdue/export.xlsx")
@@ -162,7 +163,7 @@ def overdue_export():
         kind=None,
         flag=flag.value if flag else None,
     )
-    return excel.xlsx_response(stream, "overdue.xlsx")
+    return xlsx_response(stream, "overdue.xlsx")
 
 
 @bp.route("/projects/import", methods=["GET", "POST"])
@@ -187,4 +188,4 @@ def projects_import():
 @staff_required
 def projects_import_template():
     stream = excel.template(excel.current_lang())
-    return excel.xlsx_response(stream, "projects-template.xlsx")
+    return xlsx_response(stream, "projects-template.xlsx")

@@ -16,12 +16,12 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
-from ..api.projects import project_detail
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Organization, Plan, Project, Role, Score, State
 from ..permissions import is_project_owner
 from ..services import attachments, panels
+from ..services.project_view import project_detail
 from . import apply, bp
 from .forms import ConflictForm, choices
 from .pages import load_project, render_project

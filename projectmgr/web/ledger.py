@@ -14,6 +14,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import User
@@ -222,7 +223,7 @@ def ledger_evidence(entry_id: int):
 def ledger_export():
     year = _year()
     stream = excel.export_ledger(year, date.today(), settings(), excel.current_lang())
-    return excel.xlsx_response(stream, f"ledger-{year}.xlsx")
+    return xlsx_response(stream, f"ledger-{year}.xlsx")
 
 
 @bp.route("/ledger/import", methods=["POST"])

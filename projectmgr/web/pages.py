@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import labels
-from ..api.projects import project_detail
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
+from ..services.project_view import project_detail
 from ..services.projects import ProjectFilters, find_project, project_query
 from ..services.transitions import transition, trigger_choices
 from . import apply, bp, int_arg, saved

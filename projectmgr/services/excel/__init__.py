@@ -6,14 +6,13 @@ from .columns import BUDGET_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, SHEETS
 from .exports import export_evaluation, export_ledger, export_overdue, export_projects, template
 from .ledger_import import import_ledger
 from .project_import import ImportResult, import_projects
-from .workbook import XLSX, ImportRefused, current_lang, xlsx_response
+from .workbook import ImportRefused, current_lang
 
 __all__ = [
     "BUDGET_COLUMNS",
     "INDICATOR_COLUMNS",
     "PROJECT_COLUMNS",
     "SHEETS",
-    "XLSX",
     "ImportRefused",
     "ImportResult",
     "current_lang",
@@ -24,5 +23,4 @@ __all__ = [
     "import_ledger",
     "import_projects",
     "template",
-    "xlsx_response",
 ]

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from ...errors import Forbidden
 from ...extensions import db
 from ...models import BudgetLine, Indicator, Organization, Plan, Project, Role, User
+from ...permissions import can_export, require
 from ...rules.deadlines import days_overdue
 from ...rules.settings import RuleSettings
 from .. import ledger as ledger_service
@@ -92,8 +92,7 @@ def _write_project_sheets(wb: Workbook, ids_query, lang: str, extra: bool = True
 
 def export_projects(user: User, filters: ProjectFilters, lang: str):
     """The project list with its filters, with budget lines and indicators: re-importable."""
-    if not user.can_read_all:
-        raise Forbidden(_("Exports are for bureau staff and leaders."))
+    require(can_export(user), _("Exports are for bureau staff and leaders."))
     ids = project_query(user, filters).with_only_columns(Project.id).order_by(None)
     wb = new_book()
     _write_project_sheets(wb, ids, lang)
@@ -182,8 +181,7 @@ def _write_reference_sheet(wb: Workbook, lang: str) -> None:
 
 
 def export_overdue(user: User, as_of: date, lang: str, **filters):
-    if not user.can_read_all:
-        raise Forbidden(_("Exports are for bureau staff and leaders."))
+    require(can_export(user), _("Exports are for bureau staff and leaders."))
     wb = new_book()
     ws = wb.create_sheet("逾期事项" if lang == "zh" else "Overdue")
     ws.append([heading(c, lang) for c in OVERDUE_COLUMNS])

@@ -6,9 +6,9 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...errors import Forbidden
 from ...extensions import db
 from ...models import LedgerTarget, User
+from ...permissions import can_import_ledger, require
 from ...rules.settings import RuleSettings
 from .. import ledger as ledger_service
 from .columns import LEDGER_COLUMNS
@@ -19,8 +19,7 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
     """Apply an edited ledger export: rows with an ID update that target, rows without one add a
     target; a changed achieved value of a hand-kept target is recorded as a progress entry.
     All or nothing, with every error's sheet, row and column."""
-    if user is not None and not user.is_staff:
-        raise Forbidden(_("Only bureau staff keep the target ledger."))
+    require(can_import_ledger(user), _("Only bureau staff keep the target ledger."))
     errors: list[dict] = []
     with uploaded_workbook(stream) as wb:
         ws = wb.worksheets[0]
@@ -117,19 +116,18 @@ def import_ledger(user: User | None, stream, as_of: date, settings: RuleSettings
         raise ImportRefused(sorted(errors, key=lambda e: (e["row"], e["column"] or "")))
     updated = created = entries = 0
     with db.session.begin_nested():
-        recorder = user or db.session.scalar(select(User).where(User.role.in_(("staff", "admin"))).order_by(User.id))
         for _row, target, data, value in actions:
             before = current.get(target.id) if target is not None else None
             if target is None:
-                target = ledger_service.create_target(None, data)
+                target = ledger_service.create_target(user, data)
                 created += 1
             elif _target_differs(target, data):
-                ledger_service.update_target(None, target, data)
+                ledger_service.update_target(user, target, data)
                 updated += 1
             changed = value is not None and (before is None or before.value is None or before.value != value)
-            if changed and target.metric is None and recorder is not None:
+            if changed and target.metric is None:
                 ledger_service.add_progress(
-                    recorder, target, value, _("Imported from Excel"), min(as_of, date(data.year, 12, 31))
+                    user, target, value, _("Imported from Excel"), min(as_of, date(data.year, 12, 31))
                 )
                 entries += 1
     db.session.flush()

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from pydantic import ValidationError as PydanticError
 
-from ...errors import Conflict, DomainError, Forbidden, GuardFailed, ValidationFailed
+from ...errors import Conflict, DomainError, GuardFailed, ValidationFailed
 from ...extensions import db
 from ...i18n import pydantic_message
 from ...models import User
+from ...permissions import can_import_projects, require
 from ...rules.settings import RuleSettings
 from ..projects import BudgetInput, IndicatorInput, ProjectInput, register_project
 from .columns import BUDGET_COLUMNS, CATEGORY_WORDS, FLAG_WORDS, INDICATOR_COLUMNS, PROJECT_COLUMNS, SHEETS
@@ -116,10 +117,9 @@ class ImportResult:
 
 def import_projects(user: User, stream, settings: RuleSettings, as_of: date) -> ImportResult:
     """Import the workbook's projects, all or nothing (see the module's docstring)."""
-    from ...api.schemas import ProjectIn
+    from ...schemas import ProjectIn
 
-    if not user.is_staff:
-        raise Forbidden(_("Only bureau staff import projects."))
+    require(can_import_projects(user), _("Only bureau staff import projects."))
     errors: list[dict] = []
     sheets = {}
     with uploaded_workbook(stream) as wb:

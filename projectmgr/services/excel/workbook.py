@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import ParseError
 
-from flask import Response
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -18,8 +17,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 from ...errors import ValidationFailed
 from ...labels import label
 from .columns import SHEETS
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def current_lang() -> str:
@@ -160,22 +157,3 @@ def uploaded_workbook(stream):
         raise _not_a_workbook() from None
     finally:
         wb.close()
-
-
-def xlsx_response(stream, download_name: str):
-    """Send a saved workbook in chunks and close (delete) its temporary file once sent."""
-    size = stream.seek(0, 2)
-    stream.seek(0)
-
-    def chunks():
-        try:
-            while chunk := stream.read(64 * 1024):
-                yield chunk
-        finally:
-            stream.close()
-
-    response = Response(chunks(), mimetype=XLSX, direct_passthrough=True)
-    response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    response.call_on_close(stream.close)
-    return response

@@ -1,0 +1,93 @@
+"""Input schemas shared by the faces and the services, validated by pydantic: the value types every
+request body is built from, and a project's registration (the API's POST /projects and the Excel
+project import validate the same ProjectIn). Money and decimals are parsed by rules.money, as the
+web forms parse them. The API's own request bodies are in api/schemas.py."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from .i18n import translate
+from .models import Category, Flag
+from .rules.money import FieldError, parse_decimal, parse_money
+
+
+def _money(positive: bool):
+    def parse(value):
+        try:
+            return parse_money(value, field="amount", positive=positive)
+        except FieldError as exc:
+            raise ValueError(translate(exc.message)) from None
+
+    return parse
+
+
+def _decimal(places: int, positive: bool):
+    def parse(value):
+        try:
+            return parse_decimal(value, field="value", places=places, positive=positive)
+        except FieldError as exc:
+            raise ValueError(translate(exc.message)) from None
+
+    return parse
+
+
+_MONEY_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "1200000.00"}
+Money = Annotated[Decimal, BeforeValidator(_money(False)), WithJsonSchema(_MONEY_SCHEMA)]
+PositiveMoney = Annotated[Decimal, BeforeValidator(_money(True)), WithJsonSchema(_MONEY_SCHEMA)]
+Quantity = Annotated[
+    Decimal, BeforeValidator(_decimal(4, False)), WithJsonSchema({"type": "string", "example": "12.5"})
+]
+PositiveQuantity = Annotated[
+    Decimal, BeforeValidator(_decimal(4, True)), WithJsonSchema({"type": "string", "example": "12.5"})
+]
+# A ratio with two decimals, as a plan's minimum self-raised ratio.
+Ratio = Annotated[
+    Decimal,
+    BeforeValidator(_decimal(2, False)),
+    Field(le=Decimal("9999.99")),
+    WithJsonSchema({"type": "string", "example": "1.00"}),
+]
+# Ids are 32-bit integers in the database; a larger one can name nothing.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Dates the rules can compute with (a deadline months after 9999-12-31 does not exist).
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class BudgetLineIn(Body):
+    category: Category
+    special: Money
+    self_raised: Money
+
+
+class IndicatorIn(Body):
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+    name: Text
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    target: PositiveQuantity
+    weight: PositiveQuantity = Decimal("1")
+
+
+class ProjectIn(Body):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    title: Text
+    plan_id: Id
+    organization_id: Id
+    owner_id: Id
+    start_date: Day
+    end_date: Day
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    responsible_staff_id: Id | None = None
+    flags: list[Flag] = []
+    special_funds: Money
+    self_raised_committed: Money
+    budget: Annotated[list[BudgetLineIn], Field(min_length=1)]
+    indicators: Annotated[list[IndicatorIn], Field(min_length=1)]
