@@ -72,17 +72,25 @@ def create(engine: Engine, storage: Path, output: Path) -> Summary:
             "sha256": hashes,
         }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-        partial = tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", delete=False)
-        try:
-            with partial, tarfile.open(fileobj=partial, mode="w:gz") as tar:
-                tar.add(stage / MANIFEST, arcname=MANIFEST)
-                for name in hashes:
-                    tar.add(stage / name, arcname=name)
-            os.replace(partial.name, output)
-        except BaseException:
-            Path(partial.name).unlink(missing_ok=True)
-            raise
+        _write_atomically(stage, [MANIFEST, *hashes], output)
     return _summary(manifest)
+
+
+def _write_atomically(stage: Path, names: list[str], output: Path) -> None:
+    """Tar into a hidden file beside output, then rename it: no half-written archive under its name."""
+    try:
+        partial = tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", delete=False)
+    except OSError as exc:
+        raise BackupError(f"Cannot write {output}: {exc.strerror}.") from None
+    try:
+        with partial, tarfile.open(fileobj=partial, mode="w:gz") as tar:
+            for name in names:
+                tar.add(stage / name, arcname=name)
+        os.replace(partial.name, output)
+    except OSError as exc:
+        raise BackupError(f"Cannot write {output}: {exc.strerror}.") from None
+    finally:
+        Path(partial.name).unlink(missing_ok=True)
 
 
 def _summary(manifest: dict) -> Summary:
