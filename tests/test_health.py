@@ -11,6 +11,7 @@ from projectmgr.health import migration_heads
 
 def stamp(revision: str | None) -> None:
     """Record an Alembic revision on the test database (built by create_all, so it has none)."""
+    db.session.rollback()  # on PostgreSQL a read of alembic_version in the session would block the DROP
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         if revision is not None:
