@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install translations extract-messages bench clean
+.PHONY: run serve test lint install translations extract-messages bench clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: install translations
 	$(BIN)/flask demo load
 	$(BIN)/flask demo accounts
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Production: migrate, then gunicorn (gunicorn.conf.py: WEB_CONCURRENCY workers, BIND, access log on
+# stdout; SIGHUP reloads the workers gracefully). PRODUCTION=1 refuses an unsafe configuration.
+serve: install translations
+	PRODUCTION=1 $(BIN)/flask db upgrade
+	PRODUCTION=1 exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: install translations
 	$(BIN)/pytest -q

@@ -24,6 +24,28 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def default_workers() -> int:
+    """gunicorn's rule of thumb, 2 × cores + 1, capped at 8 for an intranet server."""
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def production_problem(env=os.environ) -> str | None:
+    """With PRODUCTION=1, the one line that says why this configuration must not serve, else None."""
+    if env.get("PRODUCTION") != "1":
+        return None
+    workers = int(env.get("WEB_CONCURRENCY") or default_workers())
+    if len(env.get("SECRET_KEY", "")) < 32:
+        return "PRODUCTION=1: SECRET_KEY must be set to at least 32 characters."
+    if env.get("DATABASE_URL", "sqlite:").startswith("sqlite:") and workers > 1:
+        return f"PRODUCTION=1: DATABASE_URL is SQLite, which cannot serve {workers} workers (WEB_CONCURRENCY=1)."
+    if env.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory:") and workers > 1:
+        return (
+            f"PRODUCTION=1: RATELIMIT_STORAGE_URI is in memory, which {workers} workers cannot share "
+            "(set it to redis://…, or WEB_CONCURRENCY=1)."
+        )
+    return None
+
+
 class Config:
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'projectmgr.sqlite3'}")
@@ -34,6 +56,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # Behind nginx: trust one hop of X-Forwarded-For/-Proto/-Host/-Port/-Prefix (Werkzeug's ProxyFix).
+    PROXY_FIX = os.environ.get("PROXY_FIX", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "zh"

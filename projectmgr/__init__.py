@@ -9,8 +9,10 @@ from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from config import Config, TestConfig
+    from config import Config, TestConfig, production_problem
 
+    if test_config is None and (problem := production_problem()):
+        raise SystemExit(problem)
     app.config.from_object(TestConfig if test_config is not None else Config)
     app.config.update({k: v for k, v in os.environ.items() if k.startswith("RULE_")})
     if test_config:
@@ -51,6 +53,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         return {"current_locale": str(get_locale() or "zh")}
 
     register_cli(app)
+    from .backup.cli import backup
+    from .health import bp as health_bp
+
+    app.cli.add_command(backup)
+    app.register_blueprint(health_bp)
+    csrf.exempt(health_bp)
+    limiter.exempt(health_bp)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.after_request(security_headers)
     _error_pages(app)
     _sqlite_pragmas(app)
