@@ -23,6 +23,7 @@ from projectmgr.models import (
     TransitionRecord,
 )
 from projectmgr.models.base import utcnow
+from projectmgr.permissions import SYSTEM
 from projectmgr.services import due_items, settings
 from projectmgr.services.transitions import transition
 
@@ -271,7 +272,7 @@ def test_expire_from_every_state(make, state):
     sources = DESIGN["expire"][0]
     expected = GuardFailed if state in sources else InvalidTransition
     with pytest.raises(expected) as caught:
-        transition(project, "expire", None, settings(), date(2027, 3, 31))
+        transition(project, "expire", SYSTEM, settings(), date(2027, 3, 31))
     if state in sources:
         assert [d["check"] for d in caught.value.details] == ["deadline"]
     db.session.rollback()
@@ -297,11 +298,11 @@ def test_expire_fires_only_after_the_deadline(make, state, kind, due, late):
         db.session.commit()
     if not late:
         with pytest.raises(GuardFailed):
-            transition(project, "expire", None, settings(), due)
+            transition(project, "expire", SYSTEM, settings(), due)
         db.session.rollback()
         assert snapshot(project.id)["state"] == state
         return
-    transition(project, "expire", None, settings(), due + timedelta(days=late))
+    transition(project, "expire", SYSTEM, settings(), due + timedelta(days=late))
     db.session.commit()
     after = snapshot(project.id)
     assert after["state"] == S.failed
