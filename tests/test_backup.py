@@ -164,7 +164,9 @@ def test_a_damaged_member_is_named_and_nothing_is_written(archive, fresh, tmp_pa
 
 def test_a_flipped_byte_in_the_archive_is_refused(archive, fresh, tmp_path):
     data = bytearray(archive.read_bytes())
-    data[len(data) // 2] ^= 0x01
+    # The gzip trailer's CRC-32: a flip in the middle of the deflate stream can, now and then, decode
+    # to the very same bytes (an unused Huffman code), which is no corruption at all; this one always is.
+    data[-8] ^= 0x01
     damaged = tmp_path / "flipped.tar.gz"
     damaged.write_bytes(bytes(data))
     _assert_refused_untouched(fresh, invoke(fresh, "restore", str(damaged)), str(damaged))
