@@ -13,7 +13,7 @@ _CONCLUDED = "('accepted', 'closed_out', 'failed', 'evaluated')"
 
 
 class Project(db.Model):
-    """A plan project (科技计划项目). Only lifecycle.py changes `state`."""
+    """A plan project (科技计划项目). Only the lifecycle changes `state`."""
 
     __tablename__ = "project"
     __table_args__ = (

@@ -1,5 +1,5 @@
 """Firing lifecycle transitions: who may, with which parameters, and what each one does beside
-changing the state. lifecycle.py decides whether a transition is possible; this module runs it."""
+changing the state. lifecycle decides whether a transition is possible; this module runs it."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -16,10 +16,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from transitions import Machine, MachineError
 
-from .errors import GuardFailed, InvalidTransition
-from .models import Level, Project, State, TransitionRecord, User
-from .models.base import utcnow
-from .rules.settings import RuleSettings
+from ..errors import GuardFailed, InvalidTransition
+from ..models import Level, Project, State, TransitionRecord, User
+from ..models.base import utcnow
+from ..rules.settings import RuleSettings
 
 
 class Actor(StrEnum):
@@ -43,8 +43,8 @@ class Context:
 
     @cached_property
     def facts(self):
-        from .models import ReportKind
-        from .services.facts import project_facts
+        from ..models import ReportKind
+        from ..services.facts import project_facts
 
         # A transition acts on the records as they stand, even when it is dated (the sweep's as_of).
         # What decides an acceptance (conclude, close_out) is what the acceptance reports declare.
@@ -53,13 +53,13 @@ class Context:
     # Read once per context: the guards, their explanations and the conclusion share them.
     @cached_property
     def panel_problems(self) -> list[dict]:
-        from .services.panels import panel_problems
+        from ..services.panels import panel_problems
 
         return panel_problems(self.project, self.settings)
 
     @cached_property
     def unscored(self) -> list:
-        from .services.panels import unscored_members
+        from ..services.panels import unscored_members
 
         return unscored_members(self.project)
 
@@ -87,7 +87,7 @@ class Transition:
 
 def _report_since_state_entered(kind: str) -> Callable[[Context], bool]:
     def test(ctx: Context) -> bool:
-        from .services.facts import has_report_since
+        from ..services.facts import has_report_since
 
         return has_report_since(ctx.project, kind, ctx.project.state_changed_at)
 
@@ -95,7 +95,7 @@ def _report_since_state_entered(kind: str) -> Callable[[Context], bool]:
 
 
 def _has_acceptance_report(ctx: Context) -> bool:
-    from .services.facts import has_report_since
+    from ..services.facts import has_report_since
 
     return has_report_since(ctx.project, "acceptance", None)
 
@@ -117,7 +117,7 @@ def _no_hard_binding_failure(ctx: Context) -> bool:
 
 
 def _deadline_passed(ctx: Context) -> bool:
-    from .services.due_items import expired_items
+    from ..services.due_items import expired_items
 
     return bool(expired_items(ctx.project, ctx.as_of))
 
@@ -230,7 +230,7 @@ class _Adapter:
         """after_state_change: the history row, in the same transaction as the change."""
         ctx: Context = event.kwargs["ctx"]
         self.project.state_changed_at = utcnow()
-        from .extensions import db
+        from ..extensions import db
 
         db.session.add(
             TransitionRecord(
