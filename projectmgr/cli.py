@@ -107,14 +107,18 @@ def sweep(as_of):
     try:
         with committing():
             rules = settings()
-            changed = run_sweep(when, rules)
+            swept = run_sweep(when, rules)
             queued = queue_reminders(when, rules) + queue_digests(when)
             lines = [f"  {n.user.username}: {n.rule} {n.details.get('code', '')}".rstrip() for n in queued]
     except DomainError as exc:
         _fail(exc)
-    click.echo(f"sweep as of {when}: {len(changed)} project(s) changed")
-    for c in changed:
+    click.echo(f"sweep as of {when}: {len(swept.changed)} project(s) changed")
+    for c in swept.changed:
         click.echo(f"  {c['code']}: {c['from_state']} -> {c['to_state']} ({c['reason']})")
+    if swept.failed:
+        click.echo(f"{len(swept.failed)} project(s) failed (retried next run)")
+    for f in swept.failed:
+        click.echo(f"  failed: {f['code']}: {f['error']}")
     click.echo(f"{len(queued)} notification(s) queued")
     for line in lines:
         click.echo(line)

@@ -147,7 +147,7 @@ def test_an_expired_project_leaves_a_record_that_refuses(make):
     staff, owner = make.user(Role.staff), make.user(Role.owner)
     project = make.project(owner=owner, staff=staff, end=date(2026, 12, 31))
     fire(project, "start", staff, date(2026, 1, 5))
-    assert [c["project_id"] for c in run_sweep(date(2027, 4, 1), settings())] == [project.id]
+    assert [c["project_id"] for c in run_sweep(date(2027, 4, 1), settings()).changed] == [project.id]
     db.session.commit()
     [record] = db.session.scalars(select(CreditRecord))
     assert record.recorded_on == date(2027, 4, 1) and "acceptance application" in record.reason

@@ -29,7 +29,7 @@ from projectmgr.rules.credit_code import is_valid_credit_code
 from projectmgr.services import registry, settings
 from projectmgr.services.credit import credit_problems
 from projectmgr.services.due_items import open_at
-from projectmgr.services.facts import project_facts
+from projectmgr.facts.figures import project_facts
 from projectmgr.services.sweep import run_sweep
 
 ENTERPRISES = {"中原特钢", "清水源", "贝迪公司", "矿用公司", "联创化工", "石晶光电"}
@@ -164,7 +164,7 @@ def check_deadlines_and_funds(today: date) -> None:
     extensions = {e.status for e in db.session.scalars(select(ExtensionRequest))}
     assert extensions == {ExtensionStatus.approved, ExtensionStatus.pending}
     # The daily sweep would deem exactly the late applications failed, and nothing else.
-    changed = run_sweep(today, rules)
+    changed = run_sweep(today, rules).changed
     assert sorted(c["project_id"] for c in changed) == [p.id for p in late]
     assert {c["to_state"] for c in changed} == {"failed"}
 

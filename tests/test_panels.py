@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from projectmgr.extensions import db
+from projectmgr.facts.panels import panel_problems
 from projectmgr.models import Panel, PanelMember, Project, Role, User
 from projectmgr.rules.scoring import DEFAULT_SCORESHEET
 from projectmgr.services import panels, settings
@@ -389,7 +390,7 @@ def test_conflict_declared_before_forming_blocks_form_panel(api, make):
 
     assert checks(case.fire("form_panel")) == ["panel"]
     assert case.s.get(case.url()).json["state"] == "acceptance_applied"
-    assert [d["check"] for d in panels.panel_problems(db.session.get(Project, case.pid), settings())] == ["panel_size"]
+    assert [d["check"] for d in panel_problems(db.session.get(Project, case.pid), settings())] == ["panel_size"]
     shown = case.s.get(case.url("/panel")).json["members"]
     assert [m["conflict_declared"] for m in shown] == [False, False, False, False, True]
 

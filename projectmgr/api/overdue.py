@@ -56,8 +56,11 @@ def get_overdue(user):
 def post_sweep(user):
     when = as_of()
     rules = settings()
-    changed = run_sweep(when, rules)
+    swept = run_sweep(when, rules)
     # Queued only: the emails go out with the next `lifecycle sweep` run, never inside a request.
     queue_reminders(when, rules)
     queue_digests(when)
-    return {"as_of": day(when), "changed": changed, "count": len(changed)}
+    body = {"as_of": day(when), "changed": swept.changed, "count": len(swept.changed)}
+    if swept.failed:  # projects the sweep could not expire: retried by the next run
+        body["failed"] = swept.failed
+    return body

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..extensions import db
+from ..facts.due import EXPIRING_KINDS, open_at
 from ..models import CreditRecord, DueItem, DueKind, Organization, Project, User
 from ..rules.deadlines import add_months
 from ..rules.settings import RuleSettings
-from .due_items import EXPIRING_KINDS, open_at
 
 
 def record_failure(project: Project, on: date, reason: str) -> CreditRecord:

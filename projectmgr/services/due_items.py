@@ -3,20 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from ..extensions import db
+from ..facts.due import items_of, open_at
 from ..models import DueItem, DueKind, Level, Project
 from ..rules.deadlines import acceptance_due, annual_evaluation_due, days_overdue, is_very_late
 from ..rules.settings import RuleSettings
-
-# Acceptance applications and rectifications left open past their due date fail the project.
-EXPIRING_KINDS = (DueKind.acceptance_application, DueKind.rectification)
-
-
-def open_at(as_of: date):
-    """SQL: the item was still open on as_of."""
-    return or_(DueItem.closed_on.is_(None), DueItem.closed_on > as_of)
 
 
 def open_item(project: Project, kind: DueKind, due_date: date, year: int | None = None) -> DueItem:
@@ -39,15 +32,6 @@ def open_item(project: Project, kind: DueKind, due_date: date, year: int | None 
     )
     db.session.add(item)
     return item
-
-
-def items_of(project: Project, *kinds: DueKind, only_open: bool = True) -> list[DueItem]:
-    query = select(DueItem).where(DueItem.project_id == project.id)
-    if kinds:
-        query = query.where(DueItem.kind.in_(kinds))
-    if only_open:
-        query = query.where(DueItem.closed_on.is_(None))
-    return list(db.session.scalars(query.order_by(DueItem.due_date, DueItem.id)))
 
 
 def close_items(project: Project, *kinds: DueKind, on: date) -> None:
@@ -104,10 +88,6 @@ def close_after_conclusion(project: Project, on: date) -> None:
     for item in items_of(project, DueKind.annual_evaluation):
         if item.year > on.year:
             item.closed_on = on
-
-
-def expired_items(project: Project, as_of: date) -> list[DueItem]:
-    return [i for i in items_of(project, *EXPIRING_KINDS) if as_of > i.due_date]
 
 
 def set_key_tracking(project: Project) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..facts.figures import project_facts
 from ..models import (
     CONCLUDED_STATES,
     DueItem,
@@ -29,7 +30,6 @@ from ..models.base import utcnow
 from ..permissions import can_run_evaluation, require
 from ..rules.evaluation import FACTORS, Factors, propose, share
 from ..rules.settings import RuleSettings
-from .facts import project_facts
 from .transitions import transition
 
 GRADES = [g.value for g in Grade]

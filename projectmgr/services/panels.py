@@ -4,16 +4,26 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..errors import Conflict, Forbidden, GuardFailed, NotFound, StaleVersion, ValidationFailed
+from ..errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
 from ..extensions import db
+from ..facts.figures import current_panel
+from ..facts.panels import (
+    active_members,
+    candidate,
+    load_profiles,
+    panel_for_round,
+    panel_rules,
+    problems_of,
+    round_of,
+    workload,
+)
 from ..i18n import translate
-from ..lifecycle import MUNICIPAL
+from ..lifecycle import MUNICIPAL, PANEL_OPEN, SCORING
 from ..models import (
     DueKind,
     ExpertConflict,
@@ -25,13 +35,12 @@ from ..models import (
     Recommendation,
     Role,
     Score,
-    State,
     User,
 )
 from ..models.base import utcnow
 from ..permissions import can_form_panel, can_review, can_score, can_see_all_scores, require
-from ..rules.conclusion import decide as decide_conclusion
 from ..rules.deadlines import scoring_due
+from ..rules.panels import conflicted, has_room
 from ..rules.scoring import (
     DEFAULT_SCORESHEET,
     Criterion,
@@ -43,147 +52,27 @@ from ..rules.scoring import (
 )
 from ..rules.settings import RuleSettings
 from .due_items import open_item
-from .facts import ProjectFacts, current_panel
-
-PANEL_STATES = (State.acceptance_applied, State.under_review)
-
-
-def lock(project: Project) -> None:
-    """Take the project's row lock for the rest of the transaction (PostgreSQL: SELECT … FOR
-    UPDATE), so that panel changes, scores and the lifecycle's transitions on one project run one
-    after the other: a conclusion never decides on scores that change while it runs."""
-    current = db.session.execute(select(Project.version).where(Project.id == project.id).with_for_update()).scalar_one()
-    if current != project.version:
-        # Changed since this request read it: the other change wins, this one is told.
-        raise StaleVersion(_("Someone else changed this project at the same time; reload and try again."))
+from .locking import lock_project
 
 
 def scoresheet(project: Project) -> tuple[Criterion, ...]:
     return scoresheet_from_data(project.plan.scoresheet) if project.plan.scoresheet else DEFAULT_SCORESHEET
 
 
-def round_of(project: Project) -> int:
-    """A panel per acceptance round: the second round follows a rectification."""
-    return project.rectification_count + 1
+def is_conflicted(expert: User, organization_id: int) -> bool:
+    """The expert may not sit on this organization's panels."""
+    c = candidate(expert)
+    return conflicted(c.organization_id, c.conflict_organization_ids, organization_id)
 
 
-def panel_for_round(project: Project) -> Panel | None:
-    panel = current_panel(project.id)
-    return panel if panel is not None and panel.round == round_of(project) else None
-
-
-def active_members(panel: Panel) -> list[PanelMember]:
-    """Members who count: those who have not declared a conflict."""
-    return [m for m in panel.members if m.conflict_declared_at is None]
-
-
-def _conflicted(expert: User, organization_id: int) -> bool:
-    return expert.organization_id == organization_id or (
-        expert.expert is not None and organization_id in expert.expert.conflict_organization_ids
-    )
-
-
-def _workload(expert_ids: list[int], year: int, excluding_panel_id: int | None) -> dict[int, int]:
-    """Panels each expert already sits on in the calendar year (this panel excluded)."""
-    query = (
-        select(PanelMember.expert_id, func.count(PanelMember.id))
-        .join(Panel, Panel.id == PanelMember.panel_id)
-        .where(
-            PanelMember.expert_id.in_(expert_ids),
-            PanelMember.conflict_declared_at.is_(None),
-            Panel.year == year,
-        )
-        .group_by(PanelMember.expert_id)
-    )
-    if excluding_panel_id is not None:
-        query = query.where(Panel.id != excluding_panel_id)
-    return dict(db.session.execute(query).all())
-
-
-def problems_of(
-    project: Project, experts: list[User], year: int, settings: RuleSettings, panel_id: int | None = None
-) -> list[dict]:
-    """Every panel rule the proposed members break, each named (API.md's check names)."""
-    plan = project.plan
-    problems = []
-    size = len(experts)
-    if size < plan.panel_min_size or size % 2 == 0:
-        problems.append(
-            {
-                "check": "panel_size",
-                "message": _(
-                    "The panel has %(size)s members; it needs at least %(min)s and an odd number.",
-                    size=size,
-                    min=plan.panel_min_size,
-                ),
-            }
-        )
-    finance = sum(1 for e in experts if e.expert is not None and e.expert.finance)
-    if finance < plan.panel_min_finance:
-        problems.append(
-            {
-                "check": "panel_finance",
-                "message": _(
-                    "The panel has %(finance)s finance experts; it needs at least %(min)s.",
-                    finance=finance,
-                    min=plan.panel_min_finance,
-                ),
-            }
-        )
-    for e in experts:
-        if _conflicted(e, project.organization_id):
-            problems.append(
-                {
-                    "check": "conflict",
-                    "message": _(
-                        "%(name)s (%(username)s) is from or has a declared conflict with the undertaking organization.",
-                        name=e.display_name,
-                        username=e.username,
-                    ),
-                    "expert_id": e.id,
-                }
-            )
-    load = _workload([e.id for e in experts], year, panel_id)
-    for e in experts:
-        if load.get(e.id, 0) + 1 > settings.expert_max_panels_per_year:
-            problems.append(
-                {
-                    "check": "workload",
-                    "message": _(
-                        "%(name)s (%(username)s) already sits on %(n)s panels in %(year)s; the limit is %(limit)s.",
-                        name=e.display_name,
-                        username=e.username,
-                        n=load[e.id],
-                        year=year,
-                        limit=settings.expert_max_panels_per_year,
-                    ),
-                    "expert_id": e.id,
-                }
-            )
-    return problems
-
-
-def panel_problems(project: Project, settings: RuleSettings) -> list[dict]:
-    panel = panel_for_round(project)
-    if panel is None:
-        return [{"check": "panel", "message": _("No panel has been put together yet.")}]
-    experts = [m.expert for m in active_members(panel)]
-    _load_profiles(experts)
-    return problems_of(project, experts, panel.year, settings, panel.id)
-
-
-def _load_profiles(experts: list[User]) -> None:
-    """The experts' profiles and declared conflicts in two queries, not two per expert."""
-    if experts:
-        db.session.scalars(
-            select(User)
-            .where(User.id.in_([e.id for e in experts]))
-            .options(selectinload(User.expert).selectinload(ExpertProfile.conflicts))
-        ).all()
+# An expert with their profile and declared conflicts: three queries whatever the number of experts.
+_WITH_PROFILE = selectinload(User.expert).selectinload(ExpertProfile.conflicts)
 
 
 def _load_experts(expert_ids: list[int]) -> list[User]:
-    experts = list(db.session.scalars(select(User).where(User.id.in_(expert_ids), User.role == Role.expert)))
+    experts = list(
+        db.session.scalars(select(User).where(User.id.in_(expert_ids), User.role == Role.expert).options(_WITH_PROFILE))
+    )
     found = {e.id for e in experts}
     missing = [i for i in expert_ids if i not in found]
     if missing:
@@ -207,30 +96,34 @@ def draw(
 ) -> list[User]:
     """Draw experts at random from the eligible pool: finance experts first up to the plan's
     minimum, then anyone. The pool is ordered by id, so the same seed over the same pool draws
-    the same panel (recorded for audit)."""
+    the same panel (recorded for audit). A fixed number of queries, whatever the pool's size."""
     keep = keep or []
+    load_profiles(keep)
     kept_ids = {e.id for e in keep}
     query = (
         select(User)
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
         .where(User.role == Role.expert, User.active.is_(True))
+        .options(_WITH_PROFILE)
         .order_by(User.id)
     )
-    pool = [e for e in db.session.scalars(query) if e.id not in kept_ids]
+    users = {e.id: e for e in db.session.scalars(query) if e.id not in kept_ids}
+    pool = [candidate(e) for e in users.values()]
     if fields:
         wanted = set(fields)
-        pool = [e for e in pool if wanted & set(e.expert.fields or [])]
-    pool = [e for e in pool if not _conflicted(e, project.organization_id)]
-    load = _workload([e.id for e in pool], year, None)
-    pool = [e for e in pool if load.get(e.id, 0) < settings.expert_max_panels_per_year]
+        pool = [c for c in pool if wanted & set(users[c.id].expert.fields or [])]
+    pool = [c for c in pool if not conflicted(c.organization_id, c.conflict_organization_ids, project.organization_id)]
+    load = workload([c.id for c in pool], year, None)
+    rules = panel_rules(project, settings)
+    pool = [c for c in pool if has_room(load.get(c.id, 0), rules)]
     rng = random.Random(seed)
     chosen = list(keep)
-    finance_needed = max(0, project.plan.panel_min_finance - sum(1 for e in keep if e.expert.finance))
-    finance_pool = [e for e in pool if e.expert.finance]
+    finance_needed = max(0, rules.min_finance - sum(1 for e in keep if candidate(e).finance))
+    finance_pool = [c for c in pool if c.finance]
     picks = rng.sample(finance_pool, min(finance_needed, len(finance_pool), max(0, size - len(chosen))))
-    chosen += picks
-    rest = [e for e in pool if e not in picks]
-    chosen += rng.sample(rest, min(len(rest), max(0, size - len(chosen))))
+    chosen += [users[c.id] for c in picks]
+    rest = [c for c in pool if c not in picks]
+    chosen += [users[c.id] for c in rng.sample(rest, min(len(rest), max(0, size - len(chosen))))]
     return chosen
 
 
@@ -251,8 +144,8 @@ def set_panel(
     """Choose or draw the panel for this acceptance round. Before form_panel it replaces the draft;
     during the review it replaces members who declared a conflict, keeping those who did not."""
     require(can_form_panel(actor, project), _("Only bureau staff form panels."))
-    lock(project)
-    if project.state not in PANEL_STATES:
+    lock_project(project)
+    if project.state not in PANEL_OPEN:
         raise Conflict(
             _(
                 "A panel is formed while the project is applying for acceptance, not in '%(state)s'.",
@@ -265,7 +158,7 @@ def set_panel(
     if (expert_ids is None) == (draw_spec is None):
         raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_for_round(project)
-    reviewing = project.state == State.under_review
+    reviewing = project.state in SCORING  # members are replaced, not the panel
     kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
     year = panel.year if panel is not None else as_of.year
     seed = None
@@ -314,13 +207,6 @@ def mark_concluded(project: Project) -> None:
         panel.concluded = True
 
 
-def unscored_members(project: Project) -> list[PanelMember] | list[str]:
-    panel = panel_for_round(project)
-    if panel is None or panel.formed_on is None:
-        return ["no panel"]
-    return [m for m in active_members(panel) if m.score is None]
-
-
 def member_of(expert: User, project: Project) -> PanelMember:
     panel = panel_for_round(project)
     member = None
@@ -333,7 +219,7 @@ def member_of(expert: User, project: Project) -> PanelMember:
 
 def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember:
     """An expert steps aside (回避); the conflict is remembered for later panels too."""
-    lock(project)
+    lock_project(project)
     member = member_of(expert, project)
     panel = member.panel
     if panel.concluded:
@@ -359,10 +245,10 @@ def submit_score(
     integrity_concern: bool,
     comment: str,
 ) -> Score:
-    lock(project)
+    lock_project(project)
     member = member_of(expert, project)
     require(can_score(expert, member), _("You declared a conflict on this panel."))
-    if member.panel.concluded or project.state != State.under_review:
+    if member.panel.concluded or project.state not in SCORING:
         raise Conflict(_("Scores are frozen: the panel is not scoring (concluded or not yet formed)."))
     parsed, errors = validate_scores(scoresheet(project), scores)
     details = [{"field": f, "message": translate(m)} for f, m in errors]
@@ -379,38 +265,6 @@ def submit_score(
     db.session.add(score)
     db.session.flush()
     return score
-
-
-@dataclass(frozen=True)
-class DecisionView:
-    outcome: str
-    rule: int
-    reason: str
-    figures: dict
-
-
-def panel_score(project: Project) -> tuple[Decimal, list[Decimal]]:
-    panel = panel_for_round(project)
-    totals = [m.score.total for m in active_members(panel) if m.score is not None]
-    return aggregate(totals, project.plan.aggregation.value), totals
-
-
-def decide(project: Project, settings: RuleSettings, facts: ProjectFacts) -> DecisionView:
-    score, totals = panel_score(project)
-    decision = decide_conclusion(
-        facts.binding_checks, score, facts.indicator_completion, project.rectification_count > 0, settings
-    )
-    figures = {
-        "score": f"{score:.2f}",
-        "score_exact": str(score),
-        "grade": grade_for(score),
-        "aggregation": project.plan.aggregation.value,
-        # Sorted: the history must not tell which member gave which total.
-        "totals": [f"{t:.2f}" for t in sorted(totals)],
-        "indicator_completion": str(facts.indicator_completion),
-        "failed_checks": [c.key for c in facts.binding_checks if not c.passed],
-    }
-    return DecisionView(decision.outcome, decision.rule, decision.reason, figures)
 
 
 def scores_view(user: User, project: Project) -> dict:

@@ -5,13 +5,13 @@ dates as YYYY-MM-DD, instants in UTC with a Z."""
 from datetime import date, datetime
 from decimal import Decimal
 
+from ..facts.figures import current_panel, project_facts
 from ..models import Project
 from ..permissions import can_see_integrity_count
 from ..rules.indicators import IndicatorFact, completion_of
 from ..rules.money import format_money
 from . import funds, settings
 from .due_items import project_due_items
-from .facts import current_panel, project_facts
 from .transitions import allowed_triggers
 
 

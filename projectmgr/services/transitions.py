@@ -1,6 +1,8 @@
-"""Firing lifecycle transitions: who may, with which parameters, and what each one does beside
-changing the state. lifecycle decides whether a transition is possible; this module runs it."""
+"""Firing lifecycle transitions: who may, and what each one does beside changing the state.
+lifecycle decides whether a transition is possible, reads its parameters and names its effects
+(lifecycle.table); this module runs them. No branch here asks which trigger fired."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,16 +11,36 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Forbidden, StaleVersion, ValidationFailed
 from ..extensions import db
-from ..lifecycle import BY_TRIGGER, TRIGGERS, Actor, Context, failed_checks, fire, possible_triggers
-from ..models import DueKind, Grade, Level, Project, State, User
+from ..lifecycle import (
+    BY_TRIGGER,
+    NEVER_FOR_THIS_PROJECT,
+    TRIGGERS,
+    Actor,
+    Assign,
+    CloseDue,
+    ClosePanel,
+    Conclude,
+    Context,
+    Effect,
+    FormPanel,
+    OpenDue,
+    RefuseExtension,
+    ReopenDue,
+    RuleFrom,
+    StartRectification,
+    failed_checks,
+    fire,
+    parse_params,
+    possible_triggers,
+)
+from ..models import DueKind, Level, Project, State, User
 from ..permissions import SYSTEM, SystemActor, is_project_owner
 from ..rules.deadlines import rectification_due
 from ..rules.settings import RuleSettings
 from . import due_items, panels
 from .credit import record_failure
 from .funds import refuse_pending_extension
-
-CONCLUSIONS = (State.accepted, State.closed_out, State.failed)
+from .locking import lock_project
 
 
 def may_act(user: User | SystemActor, project: Project, actor: Actor) -> bool:
@@ -29,67 +51,24 @@ def may_act(user: User | SystemActor, project: Project, actor: Actor) -> bool:
     return is_project_owner(user, project)
 
 
-def _text(params: dict, name: str, required: bool) -> str | None:
-    value = params.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationFailed.one(name, _("Required for this action."))
-        return None
-    if not isinstance(value, str):
-        raise ValidationFailed.one(name, _("Must be text."))
-    return value.strip()
-
-
 @dataclass
 class Outcome:
     project: Project
     decision: dict | None = None
-
-
-def _parse_params(trigger: str, params: dict, ctx: Context) -> None:
-    """Check the trigger's parameters (API.md) and put what the transition needs on ctx."""
-    needs_comment = trigger in ("close_out", "terminate", "return_survey")
-    ctx.comment = _text(params, "comment", needs_comment)
-    if trigger == "open_survey":
-        due = params.get("due_date")
-        if not isinstance(due, date):
-            raise ValidationFailed.one("due_date", _("Required: the survey report's due date (YYYY-MM-DD)."))
-        if due < ctx.as_of:
-            raise ValidationFailed.one("due_date", _("The due date is in the past."))
-        ctx.params["due_date"] = due
-    elif trigger == "record_conclusion":
-        errors = []
-        conclusion = params.get("conclusion")
-        if conclusion not in {s.value for s in CONCLUSIONS}:
-            errors.append({"field": "conclusion", "message": _("Required: one of accepted, closed_out, failed.")})
-        document_no = params.get("document_no")
-        if not isinstance(document_no, str) or not document_no.strip():
-            errors.append({"field": "document_no", "message": _("Required: the higher authority's document number.")})
-        if errors:
-            raise ValidationFailed(errors)
-        ctx.destination = State(conclusion)
-        ctx.params["document_no"] = document_no.strip()
-        ctx.details = {"conclusion": conclusion, "document_no": document_no.strip()}
-    elif trigger == "evaluate":
-        grade = params.get("grade")
-        if grade not in {g.value for g in Grade}:
-            raise ValidationFailed.one("grade", _("Required: one of excellent, good, pass, fail."))
-        ctx.params["grade"] = Grade(grade)
-        ctx.details = {"grade": grade}
+    context: Context | None = None  # what the guards read (the sweep's expired items)
 
 
 def transition(
     project: Project,
     trigger: str,
-    user: User | None,
+    user: User | SystemActor,
     settings: RuleSettings,
     as_of: date,
     params: dict | None = None,
     version: int | None = None,
 ) -> Outcome:
-    """Fire `trigger` on the project for `user` (None: the system). Flushes; never commits."""
-    params = dict(params or {})
-    panels.lock(project)  # one transition or panel change at a time on a project
+    """Fire `trigger` on the project for `user` (SYSTEM: the sweep). Flushes; never commits."""
+    lock_project(project)  # one transition or panel change at a time on a project
     if trigger not in BY_TRIGGER:
         raise ValidationFailed.one(
             "trigger", _("Unknown trigger '%(trigger)s'. Known: %(known)s.", trigger=trigger, known=", ".join(TRIGGERS))
@@ -101,81 +80,93 @@ def transition(
     definition = BY_TRIGGER[trigger]
     if not may_act(user, project, definition.actor):
         raise Forbidden(_("'%(trigger)s' is for %(actor)s.", trigger=trigger, actor=definition.actor.value))
-    ctx = Context(project=project, user=user, as_of=as_of, settings=settings)
-    _parse_params(trigger, params, ctx)
-    decision = None
-    if trigger == "conclude":
-        # The destination is computed by the conclusion rules, never chosen by hand.
-        # Only once the guards would pass (a valid, fully scored panel): otherwise they refuse,
-        # naming the panel, and there is nothing to aggregate (every member may have stepped aside).
-        if not ctx.panel_problems and not ctx.unscored:
-            decision = panels.decide(project, settings, ctx.facts)
-            ctx.destination = State(decision.outcome)
-            ctx.details = {"rule": decision.rule, "reason": decision.reason, **decision.figures}
-            ctx.comment = ctx.comment or decision.reason
-    if trigger == "expire":
-        expired = due_items.expired_items(project, as_of)
-        ctx.details = {"expired": [{"kind": i.kind.value, "due_date": i.due_date.isoformat()} for i in expired]}
-        ctx.comment = "Deemed failed: " + "; ".join(
-            f"{i.kind.value.replace('_', ' ')} due {i.due_date} not met" for i in expired
-        )
+    ctx = Context(project=project, user=user, as_of=as_of, settings=settings, trigger=trigger)
+    parse_params(definition, dict(params or {}), ctx)
+    prepared = definition.prepare(ctx) if definition.prepare is not None else None
     # The state change and its consequences are written together: no flush may see one without the
     # other (the database checks, e.g., that a concluded project has its conclusion date).
     with db.session.no_autoflush:
         fire(trigger, ctx)
-        _after(trigger, ctx)
+        for effect in definition.effects:
+            if effect.when is None or project.state in effect.when:
+                EFFECTS[type(effect)](effect, ctx)
     try:
         db.session.flush()
     except StaleDataError as exc:
         raise StaleVersion(_("Someone else changed this project at the same time; reload and try again.")) from exc
-    return Outcome(project, ctx.details if trigger == "conclude" else None)
+    return Outcome(project, ctx.details if prepared is not None else None, ctx)
 
 
-def _after(trigger: str, ctx: Context) -> None:
-    """What a transition does beside the state change; same transaction."""
+# --- the effects (lifecycle.table names them, per transition) --------------------------------
+
+
+def _value(ctx: Context, name: str):
+    return ctx.comment if name == "comment" else ctx.params[name]
+
+
+def _assign(effect: Assign, ctx: Context) -> None:
+    setattr(ctx.project, effect.field, _value(ctx, effect.param))
+
+
+def _open_due(effect: OpenDue, ctx: Context) -> None:
+    due_items.open_item(ctx.project, effect.kind, ctx.params[effect.due])
+
+
+def _close_due(effect: CloseDue, ctx: Context) -> None:
+    due_items.close_items(ctx.project, *effect.kinds, on=ctx.as_of)
+
+
+def _reopen_due(effect: ReopenDue, ctx: Context) -> None:
+    due_items.reopen_latest(ctx.project, effect.kind)
+
+
+def _form_panel(effect: FormPanel, ctx: Context) -> None:
+    panels.mark_formed(ctx.project, ctx.as_of, ctx.settings)
+
+
+def _close_panel(effect: ClosePanel, ctx: Context) -> None:
+    panels.mark_concluded(ctx.project)
+
+
+def _start_rectification(effect: StartRectification, ctx: Context) -> None:
     project, on = ctx.project, ctx.as_of
-    if trigger == "open_survey":
-        project.survey_due_date = ctx.params["due_date"]
-        due_items.open_item(project, DueKind.survey_report, ctx.params["due_date"])
-    elif trigger == "submit_survey":
-        due_items.close_items(project, DueKind.survey_report, on=on)
-    elif trigger == "return_survey":
-        due_items.reopen_latest(project, DueKind.survey_report)
-    elif trigger == "apply_acceptance":
-        due_items.close_items(project, DueKind.acceptance_application, on=on)
-    elif trigger == "reapply":
-        due_items.close_items(project, DueKind.rectification, on=on)
-    elif trigger == "form_panel":
-        panels.mark_formed(project, on, ctx.settings)
-    elif trigger in ("conclude", "close_out"):
-        panels.mark_concluded(project)
-        due_items.close_items(project, DueKind.expert_scores, on=on)
-    elif trigger == "evaluate":
-        project.evaluation_grade = ctx.params["grade"]
-        # The evaluation settles the project's evaluation duty: every open item closes, whatever its year.
-        due_items.close_items(project, DueKind.annual_evaluation, on=on)
-    elif trigger == "terminate":
-        project.termination_reason = ctx.comment
-        due_items.close_items(project, on=on)
-        refuse_pending_extension(project)
-    elif trigger == "record_conclusion":
-        project.conclusion_document_no = ctx.params["document_no"]
+    project.rectification_started_on = on
+    project.rectification_count += 1
+    project.conclusion_rule = ctx.details.get("reason")
+    due_items.open_item(project, DueKind.rectification, rectification_due(on, ctx.settings))
 
-    if trigger == "conclude" and project.state == State.rectifying:
-        project.rectification_started_on = on
-        project.rectification_count += 1
+
+def _refuse_extension(effect: RefuseExtension, ctx: Context) -> None:
+    refuse_pending_extension(ctx.project)
+
+
+def _conclude(effect: Conclude, ctx: Context) -> None:
+    project, on = ctx.project, ctx.as_of
+    project.concluded_on = on
+    if effect.rule == RuleFrom.decision:
         project.conclusion_rule = ctx.details.get("reason")
-        due_items.open_item(project, DueKind.rectification, rectification_due(on, ctx.settings))
-    if project.state in CONCLUSIONS and trigger != "evaluate":
-        project.concluded_on = on
-        if trigger == "conclude":
-            project.conclusion_rule = ctx.details.get("reason")
-        elif trigger == "expire":
-            project.conclusion_rule = ctx.comment
-        due_items.close_after_conclusion(project, on)
-        refuse_pending_extension(project)
-        if project.state == State.failed:
-            record_failure(project, on, project.conclusion_rule or ctx.comment or f"Failed ({trigger}).")
+    elif effect.rule == RuleFrom.comment:
+        project.conclusion_rule = ctx.comment
+    due_items.close_after_conclusion(project, on)
+    refuse_pending_extension(project)
+    if project.state == State.failed:
+        record_failure(project, on, project.conclusion_rule or ctx.comment or f"Failed ({ctx.trigger}).")
+
+
+EFFECTS: dict[type[Effect], Callable[[Effect, Context], None]] = {
+    Assign: _assign,
+    OpenDue: _open_due,
+    CloseDue: _close_due,
+    ReopenDue: _reopen_due,
+    FormPanel: _form_panel,
+    ClosePanel: _close_panel,
+    StartRectification: _start_rectification,
+    RefuseExtension: _refuse_extension,
+    Conclude: _conclude,
+}
+
+
+# --- what a user could fire ----------------------------------------------------------------
 
 
 def _candidates(project: Project, user: User) -> list:
@@ -220,10 +211,6 @@ def trigger_choices(
             reasons = [m for f in failures for m in (f["message"], *(p["message"] for p in f.get("problems", ())))]
             blocked.append((t.trigger, reasons))
     return allowed, blocked
-
-
-# Guards that depend on what the project is, not on what has been done.
-NEVER_FOR_THIS_PROJECT = {"municipal_only", "higher_authority_only"}
 
 
 __all__ = ["Level", "Outcome", "allowed_triggers", "transition", "trigger_choices"]

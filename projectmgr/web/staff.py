@@ -307,7 +307,7 @@ def _pool(project: Project) -> list[dict]:
         {
             "user": e,
             "own_org": e.organization_id == project.organization_id,
-            "conflicted": panels._conflicted(e, project.organization_id),
+            "conflicted": panels.is_conflicted(e, project.organization_id),
         }
         for e in experts
     ]

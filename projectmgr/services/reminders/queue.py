@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
+from ...facts.due import open_at
+from ...facts.panels import active_members, round_of
 from ...models import DueItem, DueKind, Panel, Project, Role, User
 from ...models.notification import EmailStatus, Notification
 from ...rules import reminders as rules
 from ...rules.deadlines import days_overdue
 from ...rules.settings import RuleSettings
-from ..due_items import open_at
-from ..panels import active_members, round_of
 
 OWNER_KINDS = (DueKind.survey_report, DueKind.acceptance_application, DueKind.rectification)
 
