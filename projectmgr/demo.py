@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 
 from .extensions import db
+from .lifecycle import AFTER_CONCLUSION
 from .models import (
-    CONCLUDED_STATES,
     Aggregation,
     Category,
     Flag,
@@ -25,7 +25,6 @@ from .models import (
     Project,
     ReportKind,
     Role,
-    State,
     User,
 )
 from .permissions import SYSTEM
@@ -498,7 +497,7 @@ def running(b: Builder, p: Project, spec: Spec) -> None:
         asked, new_end, decided = spec.params["extension"]
         funds.request_extension(p.owner, p, new_end, "关键设备进口延迟到货，中试推迟。", b.rules, asked)
         if decided:
-            funds.decide_extension(b.users[b.staff_of(p)], p, True, b.rules)
+            funds.decide_extension(b.users[b.staff_of(p)], p, True, b.rules, b.today)
 
 
 def surveying(b: Builder, p: Project, spec: Spec) -> None:
@@ -1039,6 +1038,6 @@ def evaluate_past_years(b: Builder) -> None:
     for year in range(first, b.today.year):
         for ev in evaluation.run_evaluation(staff, year, b.today, b.rules):
             project = ev.project
-            concluded = project.state in CONCLUDED_STATES or project.state == State.evaluated
+            concluded = project.state in AFTER_CONCLUSION
             if not concluded or (project.concluded_on is not None and year < project.concluded_on.year):
                 evaluation.confirm(staff, ev, None, None, b.today, b.rules)

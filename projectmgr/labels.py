@@ -33,6 +33,10 @@ TRIGGERS = {
     "evaluate": _l("Annual evaluation"),
     "terminate": _l("Terminate"),
     "expire": _l("Expired (deemed failed)"),
+    # Changes that keep the state, in the history too (lifecycle.EVENTS).
+    "approve_extension": _l("Extension approved"),
+    "refuse_extension": _l("Extension refused"),
+    "regrade": _l("Evaluation grade changed"),
 }
 
 LEVELS = {"national": _l("National"), "provincial": _l("Provincial"), "municipal": _l("Municipal")}

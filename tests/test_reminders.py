@@ -435,7 +435,7 @@ def test_an_extension_restarts_the_reminders_of_the_acceptance_deadline(make, ap
     queue_reminders(old_due - timedelta(days=14), settings())
     db.session.commit()
     funds.request_extension(owner, project, project.end_date + timedelta(days=90), "设备到货延迟", settings(), today)
-    funds.decide_extension(staff, project, True, settings())
+    funds.decide_extension(staff, project, True, settings(), today)
     db.session.commit()
     new_due = db.session.scalar(
         select(DueItem.due_date).where(

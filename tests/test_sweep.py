@@ -126,11 +126,11 @@ def test_an_approved_extension_moves_the_deadline_the_sweep_keeps(api, make, peo
     staff, owner = people
     extended = running_project(make, staff, owner)
     funds.request_extension(owner, extended, date(2027, 6, 30), "设备延迟", settings(), date(2026, 11, 1))
-    funds.decide_extension(staff, extended, True, settings())
+    funds.decide_extension(staff, extended, True, settings(), date(2026, 11, 1))
     db.session.commit()
     refused = running_project(make, staff, owner)
     funds.request_extension(owner, refused, date(2027, 6, 30), "设备延迟", settings(), date(2026, 11, 1))
-    funds.decide_extension(staff, refused, False, settings())
+    funds.decide_extension(staff, refused, False, settings(), date(2026, 11, 1))
     db.session.commit()
 
     assert [c["project_id"] for c in sweep(api, staff, DUE + timedelta(days=1))["changed"]] == [refused.id]

@@ -260,10 +260,12 @@ def post_extension(user, project_id: int, data: schemas.ExtensionIn):
     "POST",
     summary="Approve or refuse the extension request",
     tag="lifecycle",
+    query={"as_of": "YYYY-MM-DD"},
     body=schemas.ExtensionDecisionIn,
     roles=STAFF.refusing(_l("Only bureau staff decide extension requests.")),
 )
 def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisionIn):
     project = find_project(user, project_id)
-    funds.decide_extension(user, project, data.approve, settings())
-    return project_detail(project, user, date.today())
+    when = as_of()
+    funds.decide_extension(user, project, data.approve, settings(), when)
+    return project_detail(project, user, when)

@@ -2,8 +2,6 @@
 
 from .attachment import Attachment  # noqa: F401
 from .enums import (  # noqa: F401
-    CONCLUDED_STATES,
-    FINAL_STATES,
     Aggregation,
     Category,
     DueKind,

@@ -40,10 +40,6 @@ class State(StrEnum):
     terminated = "terminated"
 
 
-CONCLUDED_STATES = (State.accepted, State.closed_out, State.failed)
-FINAL_STATES = (State.evaluated, State.terminated)
-
-
 class Flag(StrEnum):
     major = "major"
     problematic = "problematic"

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..facts.figures import project_facts
+from ..lifecycle import AFTER_CONCLUSION, CONCLUDED, Context, record_event
 from ..models import (
-    CONCLUDED_STATES,
     DueItem,
     DueKind,
     Evaluation,
@@ -30,6 +30,7 @@ from ..models.base import utcnow
 from ..permissions import can_run_evaluation, require
 from ..rules.evaluation import FACTORS, Factors, propose, share
 from ..rules.settings import RuleSettings
+from .locking import lock_project
 from .transitions import transition
 
 GRADES = [g.value for g in Grade]
@@ -85,7 +86,7 @@ def factors_of(project: Project, year: int, as_of: date, settings: RuleSettings)
     # Indicator progress: completion against the share of the project's duration elapsed.
     if not project.indicators:
         indicators = None
-    elif project.state in (*CONCLUDED_STATES, State.evaluated):
+    elif project.state in AFTER_CONCLUSION:
         indicators = facts.indicator_completion
     else:
         span = (project.end_date - project.start_date).days
@@ -153,8 +154,11 @@ def find_evaluation(evaluation_id: int) -> Evaluation:
 def confirm(
     user: User, ev: Evaluation, grade: str | None, reason: str | None, as_of: date, settings: RuleSettings
 ) -> Evaluation:
-    """Confirm the proposal, or change it with a reason; a concluded project moves to `evaluated`."""
+    """Confirm the proposal, or change it with a reason; a concluded project moves to `evaluated`,
+    an evaluated one whose final grade changes gets a `regrade` row in its history."""
     _require_staff(user)
+    project = ev.project
+    lock_project(project)  # the state it reads holds until the commit
     reason = (reason or "").strip() or None
     if grade is not None and grade not in GRADES:
         raise ValidationFailed.one("grade", _("One of excellent, good, pass, fail."))
@@ -175,7 +179,6 @@ def confirm(
         )
     )
     ev.grade, ev.reason, ev.confirmed_by_id, ev.confirmed_at = chosen, reason, user.id, utcnow()
-    project = ev.project
     for item in db.session.scalars(
         select(DueItem).where(
             DueItem.project_id == project.id,
@@ -187,13 +190,16 @@ def confirm(
         item.closed_on = as_of
     # The evaluation of the year it concluded (or later) is the final one; earlier years only record a grade.
     final = project.concluded_on is None or ev.year >= project.concluded_on.year
-    if project.state in CONCLUDED_STATES and final:
+    if project.state in CONCLUDED and final:
         transition(project, "evaluate", user, settings, as_of, {"grade": chosen.value, "comment": reason})
     elif project.state == State.evaluated and final:
-        # Changing the final evaluation's grade changes the project's grade.
+        # Changing the final evaluation's grade changes the project's grade, in its history.
         latest = db.session.scalar(select(func.max(Evaluation.year)).where(Evaluation.project_id == project.id))
-        if latest == ev.year:
+        if latest == ev.year and chosen != project.evaluation_grade:
+            details = {"year": ev.year, "from_grade": project.evaluation_grade.value, "grade": chosen.value}
             project.evaluation_grade = chosen
+            ctx = Context(project=project, user=user, as_of=as_of, settings=settings, comment=reason, details=details)
+            record_event("regrade", ctx)
     db.session.flush()
     return ev
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..lifecycle import EXTENDABLE, FINAL, REPORT_WINDOWS, REPORTS_FROZEN, Context, record_event
 from ..models import (
-    FINAL_STATES,
     Category,
     Disbursement,
     Expenditure,
@@ -21,7 +21,7 @@ from ..models import (
     Project,
     Report,
     ReportKind,
-    State,
+    SelfRaisedArrival,
     User,
 )
 from ..models.base import utcnow
@@ -34,13 +34,12 @@ from ..permissions import (
 from ..rules.deadlines import max_extension_end
 from ..rules.settings import RuleSettings
 from .due_items import move_acceptance_deadline
-
-# Funds and reports are closed once the project is final (evaluated or terminated).
-CLOSED = FINAL_STATES
+from .locking import lock_project
 
 
 def _open_for_records(project: Project) -> None:
-    if project.state in CLOSED:
+    """Funds and reports are closed once the project is final (evaluated or terminated)."""
+    if project.state in FINAL:
         raise Conflict(_("The project is %(state)s; its records are closed.", state=project.state.value))
 
 
@@ -50,6 +49,7 @@ def _owner_only(user: User, project: Project) -> None:
 
 def record_disbursement(user: User, project: Project, on: date, amount: Decimal) -> Disbursement:
     require(can_record_disbursement(user, project), _("Only bureau staff record disbursements."))
+    lock_project(project)
     _open_for_records(project)
     row = Disbursement(project_id=project.id, date=on, amount=amount, recorded_by_id=user.id)
     db.session.add(row)
@@ -58,9 +58,8 @@ def record_disbursement(user: User, project: Project, on: date, amount: Decimal)
 
 
 def record_self_raised(user: User, project: Project, on: date, amount: Decimal, note: str | None):
-    from ..models import SelfRaisedArrival
-
     _owner_only(user, project)
+    lock_project(project)
     _open_for_records(project)
     row = SelfRaisedArrival(project_id=project.id, date=on, amount=amount, note=note, recorded_by_id=user.id)
     db.session.add(row)
@@ -73,6 +72,7 @@ def record_expenditure(
 ) -> Expenditure:
     """Recorded as it happened, even when it breaks a binding indicator: the indicator shows it."""
     _owner_only(user, project)
+    lock_project(project)  # the state it checks holds until the commit
     _open_for_records(project)
     row = Expenditure(
         project_id=project.id,
@@ -88,23 +88,15 @@ def record_expenditure(
     return row
 
 
-# What decides the conclusion is fixed while the application is examined: no report then.
-REVIEW_STATES = (State.acceptance_applied, State.under_review)
-# Survey reports belong to the survey window; acceptance reports to the running project and its rectification.
-REPORT_STATES = {
-    ReportKind.survey: (State.mid_year_survey,),
-    ReportKind.acceptance: (State.in_progress, State.rectifying),
-}
-
-
 def report_window_closed(project: Project, kind: ReportKind) -> str | None:
-    """Why a report of this kind cannot be submitted now, or None when it can."""
-    if project.state in REVIEW_STATES:
+    """Why a report of this kind cannot be submitted now, or None when it can. What decides the
+    conclusion is fixed while the application is examined: no report then."""
+    if project.state in REPORTS_FROZEN:
         return _(
             "The project is %(state)s: reports are frozen while the acceptance is examined.",
             state=project.state.value,
         )
-    if project.state not in REPORT_STATES[kind]:
+    if project.state not in REPORT_WINDOWS[kind]:
         return _(
             "A %(kind)s report cannot be submitted in state '%(state)s'.",
             kind=kind.value,
@@ -128,6 +120,8 @@ def submit_report(
     separate_account: bool | None,
 ) -> Report:
     _owner_only(user, project)
+    # Under the row lock: a report never lands while a transition freezes the reports.
+    lock_project(project)
     _open_for_records(project)
     kind = ReportKind(kind)
     _report_window(project, kind)
@@ -167,14 +161,11 @@ def submit_report(
     return report
 
 
-# An extension is asked for while the project runs, before its end date.
-EXTENDABLE = (State.approved, State.in_progress, State.mid_year_survey, State.survey_submitted)
-
-
 def request_extension(
     user: User, project: Project, new_end_date: date, reason: str, settings: RuleSettings, as_of: date
 ) -> ExtensionRequest:
     _owner_only(user, project)
+    lock_project(project)
     if project.state not in EXTENDABLE:
         raise Conflict(_("An extension cannot be requested in state '%(state)s'.", state=project.state.value))
     if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.project_id == project.id)):
@@ -213,8 +204,13 @@ def request_extension(
     return row
 
 
-def decide_extension(user: User, project: Project, approve: bool, settings: RuleSettings) -> ExtensionRequest:
+def decide_extension(
+    user: User, project: Project, approve: bool, settings: RuleSettings, as_of: date
+) -> ExtensionRequest:
+    """Approve or refuse the pending request, on as_of. An approval moves the end date and the
+    acceptance deadline; either way the decision is in the project's history."""
     require(can_decide_extension(user, project), _("Only bureau staff decide extension requests."))
+    lock_project(project)
     row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
     if row is None or row.status != ExtensionStatus.pending:
         raise Conflict(_("There is no pending extension request."))
@@ -223,9 +219,12 @@ def decide_extension(user: User, project: Project, approve: bool, settings: Rule
     row.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
     row.decided_by_id = user.id
     row.decided_at = utcnow()
+    details = {"from_end_date": project.end_date.isoformat(), "new_end_date": row.new_end_date.isoformat()}
     if approve:
         project.end_date = row.new_end_date
-        move_acceptance_deadline(project, settings, date.today())
+        move_acceptance_deadline(project, settings, as_of)
+    ctx = Context(project=project, user=user, as_of=as_of, settings=settings, comment=row.reason, details=details)
+    record_event("approve_extension" if approve else "refuse_extension", ctx)
     db.session.flush()
     return row
 

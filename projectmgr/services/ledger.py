@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..lifecycle import STARTED
 from ..models import (
     Indicator,
     IndicatorValue,
@@ -27,7 +28,6 @@ from ..models import (
     Plan,
     Project,
     Report,
-    State,
     User,
 )
 from ..permissions import can_keep_ledger, require
@@ -75,7 +75,7 @@ def implementation_rate(year: int, as_of: date) -> Decimal:
     total = sum(n for _, n in rows)
     if not total:
         return ZERO
-    started = sum(n for state, n in rows if state not in (State.approved, State.terminated))
+    started = sum(n for state, n in rows if state in STARTED)
     return (Decimal(started) * 100 / Decimal(total)).quantize(Decimal("0.0001"))
 
 

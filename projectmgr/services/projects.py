@@ -27,6 +27,7 @@ from ..permissions import can_register_project, can_view_project, require, visib
 from ..rules.settings import RuleSettings
 from . import due_items
 from .credit import credit_problems
+from .locking import lock_project
 
 
 @dataclass
@@ -174,6 +175,9 @@ def register_project(actor: User, data: ProjectInput, settings: RuleSettings, as
 
 
 def set_flags(project: Project, flags: list[Flag]) -> None:
+    """Under the project row lock: the flags and the due items' copy of them change together,
+    one change at a time."""
+    lock_project(project)
     project.flags = flags
     due_items.set_key_tracking(project)
 

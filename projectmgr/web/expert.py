@@ -18,7 +18,8 @@ from wtforms.validators import Length, Optional
 from .. import labels
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Organization, Plan, Project, Role, Score, State
+from ..lifecycle import SCORING
+from ..models import Organization, Plan, Project, Role, Score
 from ..permissions import is_project_owner
 from ..services import attachments, panels
 from ..services.project_view import project_detail
@@ -85,7 +86,7 @@ def points(value: Decimal) -> str:
 
 
 def _frozen(project: Project, member) -> bool:
-    return member.panel.concluded or project.state != State.under_review
+    return member.panel.concluded or project.state not in SCORING
 
 
 def _previous(member) -> dict:

@@ -3,7 +3,8 @@
 from flask_login import current_user
 
 from ..errors import DomainError
-from ..models import Level, Project, Role, State
+from ..lifecycle import SCORING
+from ..models import Level, Project, Role
 from ..services import panels
 
 
@@ -21,7 +22,7 @@ def project_extras(project: Project) -> dict:
             extras["scores"] = panels.scores_view(current_user, project)
         extras["can_score"] = (
             current_user.role == Role.expert
-            and project.state == State.under_review
+            and project.state in SCORING
             and panel is not None
             and any(m.expert_id == current_user.id and m.conflict_declared_at is None for m in panel.members)
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import labels
 from ..errors import NotFound
 from ..extensions import db
+from ..lifecycle import REPORT_WINDOWS
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
 from ..services.project_view import project_detail
@@ -112,7 +113,7 @@ def render_project(project: Project, status: int = 200, **forms):
             history=history,
             diagram=lifecycle_svg(project.state.value, taken),
             blocked=blocked,
-            report_kinds=[k.value for k, states in funds.REPORT_STATES.items() if project.state in states],
+            report_kinds=[k.value for k, states in REPORT_WINDOWS.items() if project.state in states],
             empty_form=EmptyForm(),
             today=when,
             **project_extras(project),
@@ -220,7 +221,7 @@ def decide_extension(project_id: int, decision: str):
     project = load_project(project_id)
     form = EmptyForm()
     if form.validate_on_submit() and apply(
-        form, lambda: funds.decide_extension(current_user, project, decision == "approve", settings())
+        form, lambda: funds.decide_extension(current_user, project, decision == "approve", settings(), date.today())
     ):
         saved()
     return redirect(url_for("web.project", project_id=project.id))
