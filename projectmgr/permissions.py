@@ -210,6 +210,12 @@ def can_see_panel(user: Actor | None, project: Project) -> bool:
     return user is not None and user.role != Role.owner
 
 
+def can_see_draw_seed(user: Actor | None) -> bool:
+    """A draw's seed is the bureau's audit record: staff see it; panel members and leaders do not
+    (with it and the pool, a member could work out who else was drawn)."""
+    return _is_staff(user)
+
+
 def can_see_all_scores(user: Actor | None, concluded: bool) -> bool:
     """The blind-scoring rule: staff see every member's sheet; leaders read the bureau's records,
     but not who scored what while the panel still scores; members see their own, the owner only

@@ -305,3 +305,31 @@ def test_an_earlier_year_confirmed_after_the_final_grade_leaves_it(make, api):
     db.session.expire_all()
     project = db.session.get(type(p), p.id)
     assert project.state == State.evaluated and project.evaluation_grade.value == "excellent"
+
+
+def test_changing_the_final_grade_of_an_evaluated_project_is_in_its_history(make, api):
+    staff = make.user(Role.staff)
+    project = _running(make, staff)
+    project.state, project.concluded_on = State.accepted, date(YEAR, 6, 1)
+    db.session.commit()
+    s = api.as_(staff)
+    [ev] = s.post("/evaluations/run", json={"year": YEAR}).json["items"]
+    assert s.post(f"/evaluations/{ev['id']}/confirm", json={}).json["state"] == "evaluated"
+    other = "excellent" if ev["proposed_grade"] != "excellent" else "good"
+    r = s.post(f"/evaluations/{ev['id']}/confirm", json={"grade": other, "reason": "复核后调整"})
+    assert r.status_code == 200, r.json
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).evaluation_grade.value == other
+    history = s.get(f"/projects/{project.id}/history").json["items"]
+    assert [h["trigger"] for h in history] == ["start", "evaluate", "regrade"]
+    last = history[-1]
+    assert (last["from_state"], last["to_state"], last["actor"], last["comment"]) == (
+        "evaluated",
+        "evaluated",
+        staff.username,
+        "复核后调整",
+    )
+    assert last["details"] == {"year": YEAR, "from_grade": ev["proposed_grade"], "grade": other}
+    # Confirming the same grade again changes nothing and records nothing.
+    assert s.post(f"/evaluations/{ev['id']}/confirm", json={"grade": other, "reason": "再次确认"}).status_code == 200
+    assert len(s.get(f"/projects/{project.id}/history").json["items"]) == 3

@@ -219,3 +219,38 @@ def test_terminating_refuses_the_pending_request(api, running):
     db.session.expire_all()
     row = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.project_id == project.id))
     assert row.status.value == "refused" and row.decided_at is not None
+
+
+# --- the decision is in the project's history, dated as_of, under the row lock -----------------
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_the_decision_is_recorded_in_the_history_on_its_day(api, running, approve):
+    project, staff, owner = running
+    ok(request(api, owner, project.id, LIMIT), 201)
+    decided_on = TODAY - timedelta(days=2)  # the API's as_of, not the server's today
+    detail = ok(
+        api.as_(staff).post(
+            f"/projects/{project.id}/extension/decision?as_of={decided_on.isoformat()}", json={"approve": approve}
+        )
+    )
+    assert detail["state"] == "in_progress"
+    last = ok(api.as_(staff).get(f"/projects/{project.id}/history"))["items"][-1]
+    trigger = "approve_extension" if approve else "refuse_extension"
+    assert (last["trigger"], last["from_state"], last["to_state"], last["actor"]) == (
+        trigger,
+        "in_progress",
+        "in_progress",
+        staff.username,
+    )
+    assert last["comment"] == "设备到货延迟"
+    assert last["details"] == {"from_end_date": END.isoformat(), "new_end_date": LIMIT.isoformat()}
+    if approve:  # the old deadline's item was closed on the decision's day
+        closed = db.session.scalar(
+            select(DueItem.closed_on).where(
+                DueItem.project_id == project.id,
+                DueItem.kind == DueKind.acceptance_application,
+                DueItem.due_date == add_months(END, 3),
+            )
+        )
+        assert closed == decided_on

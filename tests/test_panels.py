@@ -474,3 +474,18 @@ def test_form_panel_refusal_names_each_broken_panel_rule(api, make):
     assert refused.status_code == 422
     (panel,) = refused.json["error"]["details"]
     assert panel["check"] == "panel" and panel["problems"][0]["check"] == "panel"
+
+
+def test_the_draw_seed_is_shown_to_staff_only(api, make):
+    case = applied_project(make, api)
+    pool = experts(make, 7)
+    r = case.s.put(case.url("/panel"), json={"draw": {"size": 5, "seed": "audit-seed"}})
+    assert r.status_code == 200 and r.json["seed"] == "audit-seed", r.json
+    assert case.s.get(case.url("/panel")).json["seed"] == "audit-seed"
+    drawn = {m["expert_id"] for m in r.json["members"]}
+    member = next(e for e in pool if e.id in drawn)
+    seen = case.api.as_(member).get(case.url("/panel"))
+    assert seen.status_code == 200, seen.json
+    assert "seed" not in seen.json and [m["expert_id"] for m in seen.json["members"]] == [member.id]
+    leader = case.api.as_(make.user(Role.leader)).get(case.url("/panel"))
+    assert leader.status_code == 200 and "seed" not in leader.json

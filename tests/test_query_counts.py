@@ -462,3 +462,89 @@ def test_the_reminders_chase_reads_the_same_for_3_and_30_overdue_items(make, sta
         selects[size] = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
         assert sum(1 for s in statements if s.lstrip().upper().startswith("INSERT")) == len(created)
     assert selects[3] == selects[30]
+
+
+# --- the panel draw and the chosen experts: a fixed number of queries, whatever the pool -----
+
+
+def _pool_of(make, org_id: int, size: int) -> None:
+    """Experts until there are `size`: every other one a finance expert, each with a declared
+    conflict (another organization's) and, every third, a prior panel this year."""
+    from projectmgr.models import Panel, PanelMember
+
+    other = None
+    while db.session.query(User).filter(User.role == Role.expert).count() < size:
+        n = db.session.query(User).filter(User.role == Role.expert).count()
+        expert = make.user(Role.expert, finance=n % 2 == 0, fields=["装备制造"])
+        expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
+        if n % 3 == 0:
+            other = other or make.project()
+            db.session.add(
+                Panel(project_id=other.id, round=n + 1, year=2026, members=[PanelMember(expert_id=expert.id)])
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("fields", [None, ["装备制造"]])
+def test_a_draw_costs_the_same_from_5_and_25_experts(make, statements, fields):
+    from projectmgr.services import panels, settings
+
+    project_id = make.project().id
+    org_id = make.organization().id
+    counts, drawn = {}, {}
+    for size in (5, 25):
+        _pool_of(make, org_id, size)
+        db.session.remove()
+        project = db.session.get(Project, project_id)
+        project.plan  # noqa: B018 - loaded before counting: the draw's caller has it
+        statements.clear()
+        chosen = panels.draw(project, 5, fields, "audit", 2026, settings())
+        counts[size] = len(statements)
+        drawn[size] = len(chosen)
+    assert drawn == {5: 5, 25: 5}
+    assert counts[5] == counts[25] <= 4, counts  # the pool, its profiles, their conflicts, the workload
+
+
+def test_choosing_experts_costs_the_same_for_5_and_25(make, statements):
+    from projectmgr.services.panels import _load_experts
+
+    org_id = make.organization().id
+    counts = {}
+    for size in (5, 25):
+        _pool_of(make, org_id, size)
+        ids = [u.id for u in db.session.query(User).filter(User.role == Role.expert).order_by(User.id)]
+        db.session.remove()
+        statements.clear()
+        experts = _load_experts(ids)
+        # What the panel rules read of each: the profile and its declared conflicts.
+        assert all(e.expert.conflict_organization_ids == [org_id] for e in experts)
+        assert sum(e.expert.finance for e in experts) == (size + 1) // 2
+        counts[size] = len(statements)
+    assert counts[5] == counts[25] <= 3, counts
+
+
+# --- a transition asks each guard once ---------------------------------------------------------
+
+
+def test_firing_a_transition_asks_its_guard_once(make, statements):
+    """submit_survey's guard (a survey report since the window opened) reads the reports once:
+    the explanation of a refusal and the machine's own run share the answer."""
+    from projectmgr.models import ReportKind
+    from projectmgr.services import funds, settings
+    from projectmgr.services.transitions import transition
+
+    staff, owner = make.user(Role.staff), make.user(Role.owner)
+    project = make.project(owner=owner, staff=staff)
+    transition(project, "start", staff, settings(), date(2026, 1, 5))
+    transition(project, "open_survey", staff, settings(), date(2026, 6, 1), {"due_date": date(2026, 6, 30)})
+    funds.submit_report(owner, project, ReportKind.survey, "进展", [], None)
+    db.session.commit()
+    project_id, owner_id = project.id, owner.id
+    db.session.remove()
+    project = db.session.get(Project, project_id)
+    owner = db.session.get(User, owner_id)
+    statements.clear()
+    transition(project, "submit_survey", owner, settings(), date(2026, 6, 20))
+    assert project.state == State.survey_submitted
+    report_reads = [s for s in statements if s.lstrip().startswith("SELECT report.id")]
+    assert len(report_reads) == 1, report_reads

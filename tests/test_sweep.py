@@ -243,3 +243,88 @@ def test_an_expiry_is_announced_once_to_the_owner_and_the_responsible_officer(ap
     assert "credit record" in reminders.render(to_owner, "en")[1]
     sweep(api, staff, DUE + timedelta(days=2))  # nothing new: the project failed already
     assert db.session.scalar(select(func.count()).where(Notification.rule == "expired")) == 2
+
+
+# --- one project that cannot be expired does not undo or stop the others ---------------------
+
+
+def test_a_project_the_database_refuses_is_rolled_back_alone_reported_and_retried(api, make, people, monkeypatch, caplog):
+    from projectmgr.services import transitions
+
+    staff, owner = people
+    first, broken, last = (running_project(make, staff, owner) for _ in range(3))
+    record_failure = transitions.record_failure
+
+    def refused_for_one(project, on, reason):
+        if project.id == broken.id:  # a credit record without a reason: NOT NULL refuses it at the flush
+            return record_failure(project, on, None)
+        return record_failure(project, on, reason)
+
+    monkeypatch.setattr(transitions, "record_failure", refused_for_one)
+    on = DUE + timedelta(days=1)
+    with caplog.at_level("ERROR", logger="projectmgr.services.sweep"):
+        result = sweep(api, staff, on)
+
+    assert [c["project_id"] for c in result["changed"]] == [first.id, last.id] and result["count"] == 2
+    [failure] = result["failed"]
+    assert (failure["project_id"], failure["code"]) == (broken.id, broken.code)
+    assert "IntegrityError" in failure["error"]
+    assert any(broken.code in r.getMessage() and "retried" in r.getMessage() for r in caplog.records)
+    db.session.expire_all()
+    for project in (first, last):
+        assert project.state == State.failed and len(credit_records(project.id)) == 1
+    # Nothing of the broken project's expiry was kept: its state, history, due item and credit.
+    assert broken.state == State.in_progress and broken.concluded_on is None
+    assert [h["trigger"] for h in ok(api.as_(staff).get(f"/projects/{broken.id}/history"))["items"]] == ["start"]
+    assert credit_records(broken.id) == []
+    item = db.session.scalar(
+        select(DueItem).where(DueItem.project_id == broken.id, DueItem.kind == DueKind.acceptance_application)
+    )
+    assert item.closed_on is None
+
+    monkeypatch.undo()  # fixed by the next day: the next sweep expires it, and only it
+    again = sweep(api, staff, on + timedelta(days=1))
+    assert [c["project_id"] for c in again["changed"]] == [broken.id] and "failed" not in again
+    db.session.expire_all()
+    assert broken.state == State.failed and len(credit_records(broken.id)) == 1
+
+
+def test_the_command_line_sweep_reports_a_failed_project(runner, make, people, monkeypatch):
+    from projectmgr.services import transitions
+
+    staff, owner = people
+    ok_project, broken = running_project(make, staff, owner), running_project(make, staff, owner)
+    record_failure = transitions.record_failure
+    monkeypatch.setattr(
+        transitions,
+        "record_failure",
+        lambda project, on, reason: record_failure(project, on, None if project.id == broken.id else reason),
+    )
+    result = runner.invoke(args=["lifecycle", "sweep", "--as-of", (DUE + timedelta(days=1)).isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "1 project(s) changed" in result.output and f"  {ok_project.code}: in_progress -> failed" in result.output
+    assert "1 project(s) failed (retried next run)" in result.output and f"failed: {broken.code}" in result.output
+
+
+def test_the_sweep_reads_each_projects_expired_items_once(make, people, app):
+    """The guard, the history's details and the notices share one read of the expired items."""
+    from sqlalchemy import event
+
+    from projectmgr.services.sweep import run_sweep
+
+    staff, owner = people
+    late = [running_project(make, staff, owner) for _ in range(3)]
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = run_sweep(DUE + timedelta(days=1), settings())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    db.session.commit()
+    assert [c["project_id"] for c in result.changed] == [p.id for p in late]
+    expired_reads = [s for s in seen if s.lstrip().startswith("SELECT due_item.") and "due_item.due_date <" in s]
+    assert len(expired_reads) == len(late), expired_reads

@@ -5,7 +5,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..permissions import EXPERTS, STAFF, can_review, can_see_panel, require
+from ..permissions import EXPERTS, STAFF, can_review, can_see_draw_seed, can_see_panel, require
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
 from ..services.project_view import day, project_summary
@@ -14,7 +14,7 @@ from . import schemas
 from .core import paginate, route
 
 
-def _panel_json(panel, seed=None) -> dict:
+def _panel_json(panel, show_seed: bool) -> dict:
     data = {
         "round": panel.round,
         "year": panel.year,
@@ -31,7 +31,7 @@ def _panel_json(panel, seed=None) -> dict:
             for m in panel.members
         ],
     }
-    if panel.seed is not None:
+    if panel.seed is not None and show_seed:
         data["seed"] = panel.seed
     return data
 
@@ -71,7 +71,7 @@ def put_panel(user, project_id: int, data: schemas.PanelIn):
         expert_ids=data.expert_ids,
         draw_spec=data.draw.model_dump() if data.draw is not None else None,
     )
-    return _panel_json(result.panel)
+    return _panel_json(result.panel, can_see_draw_seed(user))
 
 
 @route(
@@ -88,7 +88,7 @@ def get_panel(user, project_id: int):
         from ..errors import NotFound
 
         raise NotFound(_("This project has no panel yet."))
-    data = _panel_json(panel)
+    data = _panel_json(panel, can_see_draw_seed(user))
     if can_review(user):  # a member sees their own seat, not who else sits
         data["members"] = [m for m in data["members"] if m["expert_id"] == user.id]
     data["scoresheet"] = _criteria(panels.scoresheet(project))
