@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from projectmgr.demo import ACCOUNTS, ACCOUNTS_TEXT, PASSWORD, load
 from projectmgr.extensions import db
+from projectmgr.facts.due import open_at
+from projectmgr.facts.figures import project_facts
 from projectmgr.models import (
     CreditRecord,
     DueItem,
@@ -28,8 +30,6 @@ from projectmgr.models import (
 from projectmgr.rules.credit_code import is_valid_credit_code
 from projectmgr.services import registry, settings
 from projectmgr.services.credit import credit_problems
-from projectmgr.services.due_items import open_at
-from projectmgr.facts.figures import project_facts
 from projectmgr.services.sweep import run_sweep
 
 ENTERPRISES = {"中原特钢", "清水源", "贝迪公司", "矿用公司", "联创化工", "石晶光电"}
