@@ -248,7 +248,9 @@ def test_an_expiry_is_announced_once_to_the_owner_and_the_responsible_officer(ap
 # --- one project that cannot be expired does not undo or stop the others ---------------------
 
 
-def test_a_project_the_database_refuses_is_rolled_back_alone_reported_and_retried(api, make, people, monkeypatch, caplog):
+def test_a_project_the_database_refuses_is_rolled_back_alone_reported_and_retried(
+    api, make, people, monkeypatch, caplog
+):
     from projectmgr.services import transitions
 
     staff, owner = people

@@ -67,3 +67,51 @@ def test_services_know_nothing_of_http():
         if module == "flask" and names & HTTP_NAMES
     ]
     assert wrong == []
+
+
+# --- the lifecycle and the facts below services ------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", ["lifecycle", "facts"])
+@pytest.mark.parametrize("above", ["services", "web", "api"])
+def test_the_lifecycle_and_the_facts_import_nothing_above_them(layer, above):
+    prefix = f"projectmgr.{above}"
+    wrong = [
+        f"{path.relative_to(PACKAGE)}: {module}"
+        for path in _modules(layer)
+        for module, _ in _imports(path)
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    assert wrong == []
+
+
+def test_the_lifecycle_has_no_function_level_imports():
+    wrong = []
+    for path in _modules("lifecycle"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(node) for node in tree.body}
+        wrong += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top
+        ]
+    assert wrong == []
+
+
+def _state_groups(path: Path) -> list[str]:
+    """Tuples, lists and sets of two or more `State.<name>` written out in the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            states = [
+                e for e in node.elts if isinstance(e, ast.Attribute) and getattr(e.value, "id", None) in ("State", "S")
+            ]
+            if len(states) >= 2:
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return found
+
+
+def test_only_the_lifecycle_keeps_groups_of_states():
+    """Every "is the project in one of these states" asks a named set of projectmgr.lifecycle.states."""
+    outside = [p for p in sorted(PACKAGE.rglob("*.py")) if "lifecycle" not in p.relative_to(PACKAGE).parts]
+    assert [where for path in outside for where in _state_groups(path)] == []
