@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .api import bp as api_bp
     from .cli import register_cli
+    from .lifecycle import states as lifecycle_states
     from .security import security_headers
     from .web import bp as web_bp
 
@@ -43,7 +44,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.conclusion import decision_text, last_conclusion
 
     app.jinja_env.globals.update(
-        label=labels.label, labels=labels, decision_text=decision_text, last_conclusion=last_conclusion
+        label=labels.label,
+        labels=labels,
+        decision_text=decision_text,
+        last_conclusion=last_conclusion,
+        states=lifecycle_states,  # the lifecycle's named groups: `p.state in states.EXTENDABLE`
     )
 
     @app.context_processor

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import labels
 from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
 from ..extensions import db
+from ..lifecycle import PANEL_OPEN
 from ..models import (
     Category,
     DueItem,
@@ -378,7 +379,7 @@ def panel(project_id: int):
             draw_form=draw_form,
             problems=problems,
             checks=CHECKS,
-            can_change=project.state.value in ("acceptance_applied", "under_review"),
+            can_change=project.state in PANEL_OPEN,
         ),
         status,
     )
