@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from ..audit.log import record_refusal
 from ..errors import BadRequest, DomainError, Forbidden, Unauthorized, ValidationFailed
 from ..extensions import csrf, db
 from ..i18n import pydantic_message
@@ -120,6 +121,8 @@ def route(
                     result = fn(**kwargs)
             except DomainError as exc:
                 db.session.rollback()  # authentication and parsing run before the unit of work
+                if isinstance(exc, Forbidden):  # every 403 is in the security log
+                    record_refusal("forbidden", actor=kwargs.get("user"), target=f"{request.method} {request.path}")
                 return error_response(exc)
             return jsonify(result), status
 
