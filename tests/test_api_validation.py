@@ -550,7 +550,7 @@ def test_duplicate_username_is_409(make, s):
     with writes_nothing():
         r = s.post(
             "/users",
-            json={"username": "zhang.san", "password": "password123", "role": "expert", "display_name": "张三"},
+            json={"username": "zhang.san", "password": "Zhang-San-2026", "role": "expert", "display_name": "张三"},
         )
         assert_error(r, 409, "conflict")
 

@@ -36,7 +36,7 @@ def me(client, token):
 @pytest.fixture(autouse=True)
 def _limiter_only(app):
     """These tests count the address limiter's failures; the account lockout (5 failures lock the
-    account, tests/test_accounts_security.py) is set out of their way."""
+    account, tests/web/test_accounts_security.py) is set out of their way."""
     before = app.config["LOCKOUT_THRESHOLD"]
     app.config["LOCKOUT_THRESHOLD"] = 1000
     yield

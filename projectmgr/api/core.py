@@ -46,6 +46,10 @@ ENDPOINTS: list[Endpoint] = []
 
 
 def error_response(exc: DomainError):
+    """The documented error body; a 403 is also recorded in the security log (in its own
+    transaction: the caller has rolled back)."""
+    if isinstance(exc, Forbidden):
+        record_refusal("forbidden", actor=g.get("api_user"), target=f"{request.method} {request.path}")
     body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     return jsonify(body), exc.status
 
@@ -121,8 +125,6 @@ def route(
                     result = fn(**kwargs)
             except DomainError as exc:
                 db.session.rollback()  # authentication and parsing run before the unit of work
-                if isinstance(exc, Forbidden):  # every 403 is in the security log
-                    record_refusal("forbidden", actor=kwargs.get("user"), target=f"{request.method} {request.path}")
                 return error_response(exc)
             return jsonify(result), status
 

@@ -4,9 +4,11 @@ the refused work has been rolled back."""
 
 from datetime import timedelta
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import delete, func, select
 
+from ..errors import DomainError
 from ..extensions import db
 from ..models import SecurityEvent, User
 from ..models.base import utcnow
@@ -78,3 +80,25 @@ def keep() -> None:
     error it answers with rolls the request back."""
     with committing():
         pass
+
+
+def recorded_import(what: str, actor: User, run):
+    """Run an import and record it: with it when it succeeds, on its own when it is refused."""
+    try:
+        result = run()
+    except DomainError as exc:
+        record_refusal("import", FAILURE, actor=actor, target=what, errors=len(exc.details), message=exc.message)
+        raise
+    record("import", actor=actor, target=what)
+    return result
+
+
+def record_export(name: str) -> None:
+    """Every export (which, by whom, with which filters), in its own transaction: an export writes
+    nothing else."""
+    actor = g.get("api_user") or (current_user if current_user and current_user.is_authenticated else None)
+    filters = request.args.to_dict(flat=False) if has_request_context() else {}
+    path = request.path if has_request_context() else None
+    db.session.rollback()
+    with committing():
+        record("export", actor=actor, target=name, path=path, filters=filters)
