@@ -80,6 +80,8 @@ class Account:
 
 ACCOUNTS: tuple[Account, ...] = (
     Account("admin", Role.admin, "系统管理员", "bureau", "accounts and settings; everything staff can do"),
+    Account("security", Role.security_officer, "安全管理员", "bureau", "unlock accounts, reset a second factor"),
+    Account("auditor", Role.auditor, "审计管理员", "bureau", "the security audit log and the project history"),
     Account(
         "staff",
         Role.staff,
