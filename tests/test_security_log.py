@@ -74,15 +74,16 @@ def test_the_app_cannot_change_or_delete_a_security_event(make):
 
 def test_prune_refuses_to_go_below_the_retention(make, runner):
     make.user(Role.staff)
-    old = db.session.scalars(select(SecurityEvent)).first()
+    old_id = db.session.scalars(select(SecurityEvent.id)).first()
     db.session.execute(
-        text("UPDATE security_event SET at = :at WHERE id = :id"), {"at": utcnow() - timedelta(days=200), "id": old.id}
+        text("UPDATE security_event SET at = :at WHERE id = :id"), {"at": utcnow() - timedelta(days=200), "id": old_id}
     )
     db.session.commit()
     result = runner.invoke(audit, ["prune", "--days", "90"])
     assert result.exit_code != 0 and "at least 180 days" in result.output
     result = runner.invoke(audit, ["prune"])
     assert result.exit_code == 0 and "deleted 1 security events" in result.output
+    assert db.session.scalar(select(func.count()).where(SecurityEvent.id == old_id)) == 0  # never reused
     # The chain still verifies from the first remaining row.
     assert runner.invoke(audit, ["verify"]).exit_code == 0
 

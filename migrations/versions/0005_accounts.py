@@ -50,6 +50,7 @@ def upgrade():
         sa.Column("row_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_security_event_actor_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_event")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("security_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_security_event_actor_id"), ["actor_id"], unique=False)

@@ -14,7 +14,8 @@ class SecurityEvent(db.Model):
     Chained like the project history (projectmgr.audit.chain)."""
 
     __tablename__ = "security_event"
-    __table_args__ = (Index("ix_security_event_event_at", "event", "at"),)
+    # AUTOINCREMENT on SQLite too: a pruned id is never given to a new row.
+    __table_args__ = (Index("ix_security_event_event_at", "event", "at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
