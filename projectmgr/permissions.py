@@ -56,6 +56,10 @@ STAFF = Roles((Role.staff, Role.admin), _l("Only bureau staff may do this."))
 READERS = Roles((Role.staff, Role.leader, Role.admin), _l("This is for bureau staff and leaders."))
 OWNERS = Roles((Role.owner,), _l("Only the project's owner records this."), "the project's owner")
 EXPERTS = Roles((Role.expert,), _l("Only expert reviewers have reviews."))
+ACCOUNT_KEEPERS = Roles(
+    (Role.staff, Role.admin, Role.security_officer), _l("Only staff, admins and the security officer unlock accounts.")
+)
+SECURITY_OFFICERS = Roles((Role.security_officer,), _l("Only the security officer resets a second factor."))
 AUDITORS = Roles((Role.auditor,), _l("Only the security auditor reads the audit log."))
 
 

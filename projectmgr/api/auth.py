@@ -2,16 +2,17 @@
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..audit.log import REFUSED, keep, record, user_target
 from ..audit.queries import AuditFilter, events_query
 from ..errors import Unauthorized
-from ..models import SecurityEvent
-from ..permissions import AUDITORS
+from ..models import SecurityEvent, User
+from ..permissions import ACCOUNT_KEEPERS, AUDITORS, SECURITY_OFFICERS, STAFF
 from ..security import signin_limit
 from ..services import accounts, signin
 from ..services.account_settings import account_settings
-from ..services.registry import revoke_token, token_for
+from ..services.registry import get_or_404, revoke_token, token_for
 from . import schemas
 from .core import paginate, q_date, q_int, route
 
@@ -134,3 +135,47 @@ def list_audit_events(user):
     page = paginate(events_query(flt), lambda row: event_json(row[0]))
     record("audit.read", actor=user, filters=flt.as_dict())
     return page
+
+
+# --- an account's life (the accounts page's buttons) ---------------------------------------------
+
+
+def account_status_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "active": user.active,
+        "locked": signin.is_locked(user),
+        "second_factor": user.totp_enrolled,
+    }
+
+
+def _account_route(action: str, summary: str, roles, service):
+    def view(user, user_id: int):
+        target = get_or_404(User, user_id, "user")
+        service(user, target)
+        return account_status_json(target)
+
+    view.__name__ = f"account_{action.replace('-', '_')}"
+    route(f"/users/<int:user_id>/{action}", "POST", summary=summary, tag="registry", roles=roles)(view)
+
+
+_account_route(
+    "deactivate",
+    "Deactivate an account: its sessions and tokens stop at once (never deleted)",
+    STAFF.refusing(_l("Only bureau staff and admins deactivate accounts.")),
+    accounts.deactivate,
+)
+_account_route(
+    "reactivate",
+    "Reactivate an account",
+    STAFF.refusing(_l("Only bureau staff and admins reactivate accounts.")),
+    accounts.reactivate,
+)
+_account_route("unlock", "Unlock an account locked after failed sign-ins", ACCOUNT_KEEPERS, accounts.unlock)
+_account_route(
+    "reset-second-factor",
+    "Reset an account's second factor (it enrols again)",
+    SECURITY_OFFICERS,
+    accounts.reset_second_factor,
+)

@@ -80,11 +80,11 @@ def test_change_password_refuses_the_last_five_and_names_the_field(make, browser
         "/account/password",
         data={"current_password": STRONG_PASSWORD, "new_password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
     )
-    assert r.status_code == 422 and "Must not be one of your last 5 passwords." in r.get_data(as_text=True)
+    assert r.status_code == 422 and "不得与最近 5 次使用的密码相同" in r.get_data(as_text=True)
     r = b.post(
         "/account/password", data={"current_password": "wrong", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     )
-    assert r.status_code == 422 and "The current password is wrong." in r.get_data(as_text=True)
+    assert r.status_code == 422 and "当前密码不正确" in r.get_data(as_text=True)
     assert [e.outcome for e in events("password.change")] == ["failure"]
     r = b.post(
         "/account/password",
@@ -120,7 +120,7 @@ def test_five_failures_lock_the_account_whatever_the_address(app, make, browser,
     db.session.refresh(user)
     assert user.locked_until is not None
     r = post_login(client, "li.lock", STRONG_PASSWORD, address="10.9.9.9")
-    assert r.status_code == 401 and "locked" in r.get_data(as_text=True)
+    assert r.status_code == 401 and "已锁定" in r.get_data(as_text=True)
     assert [e.outcome for e in events("signin")][-1] == "refused"
     assert len(events("account.lock")) == 1
     # Staff see it locked and unlock it; then the right password signs in.
@@ -236,7 +236,7 @@ def test_staff_enrol_right_after_the_password_then_sign_in_with_a_real_code(make
     again = browser()
     post_login(again.client, "zhao.totp")
     r = again.post("/login/verify", data={"code": step_code(secret, 1)})
-    assert r.status_code == 401 and "used already" in r.get_data(as_text=True)
+    assert r.status_code == 401 and "已使用过" in r.get_data(as_text=True)
     # A recovery code works once.
     assert again.post("/login/verify", data={"code": codes[0]}).status_code == 302
     once_more = browser()
@@ -332,3 +332,21 @@ def test_the_command_line_creates_the_new_roles(make):
     )
     db.session.commit()
     assert user.role == Role.auditor and not user.password_policy_exempt
+
+
+def test_the_account_buttons_in_the_api(make, api):
+    staff, officer, admin = make.user(Role.staff), make.user(Role.security_officer), make.user(Role.admin)
+    owner = make.user(Role.owner)
+    owner_api = api.as_(owner)
+    r = api.as_(staff).post(f"/users/{owner.id}/deactivate")
+    assert r.status_code == 200 and r.json["active"] is False
+    assert owner_api.get("/me").status_code == 401
+    assert api.as_(staff).post(f"/users/{admin.id}/deactivate").status_code == 403
+    assert api.as_(staff).post(f"/users/{owner.id}/reactivate").json["active"] is True
+    owner.locked_until = utcnow() + timedelta(minutes=30)
+    db.session.commit()
+    r = api.as_(officer).post(f"/users/{owner.id}/unlock")
+    assert r.status_code == 200 and r.json["locked"] is False
+    assert api.as_(admin).post(f"/users/{owner.id}/reset-second-factor").status_code == 403
+    assert api.as_(officer).post(f"/users/{owner.id}/reset-second-factor").status_code == 200
+    assert api.as_(officer).post("/users/999999/unlock").status_code == 404
