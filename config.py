@@ -81,6 +81,19 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
     # Seconds before a silent mail server fails a send (retried by the next sweep).
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 30))
+    # Accounts and the security audit (issue 13; README "Accounts and the audit log").
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", 10))
+    PASSWORD_HISTORY = int(os.environ.get("PASSWORD_HISTORY", 5))
+    PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", 90))
+    LOCKOUT_THRESHOLD = int(os.environ.get("LOCKOUT_THRESHOLD", 5))
+    LOCKOUT_WINDOW_MINUTES = int(os.environ.get("LOCKOUT_WINDOW_MINUTES", 15))
+    LOCKOUT_MINUTES = int(os.environ.get("LOCKOUT_MINUTES", 30))
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
+    TOTP_REQUIRED_ROLES = os.environ.get("TOTP_REQUIRED_ROLES", "staff,admin,security_officer,auditor")
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "projectmgr")
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 180))
     # Rule settings (thresholds, panel limits, deadlines) come from RULE_* environment variables;
     # create_app() copies them into app.config, and rules.settings.RuleSettings reads them.
 

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         models,  # noqa: F401  (register the tables)
     )
     from .api import bp as api_bp
+    from .audit import chain  # noqa: F401  (the hash chains' flush listener)
     from .cli import register_cli
     from .lifecycle import states as lifecycle_states
     from .security import security_headers
@@ -62,6 +63,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .health import bp as health_bp
 
     app.cli.add_command(backup)
+    from .audit.cli import audit
+
+    app.cli.add_command(audit)
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
     limiter.exempt(health_bp)
@@ -94,6 +98,12 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc):
+        from flask_login import current_user
+
+        from .audit.log import record_refusal
+
+        actor = current_user if current_user and current_user.is_authenticated else None
+        record_refusal("forbidden", actor=actor, target=f"{request.method} {request.path}")
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "forbidden", "message": "Forbidden.", "details": []}}), 403
         return render_template("errors/403.html"), 403

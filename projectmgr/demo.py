@@ -79,6 +79,8 @@ class Account:
 
 ACCOUNTS: tuple[Account, ...] = (
     Account("admin", Role.admin, "系统管理员", "bureau", "accounts and settings; everything staff can do"),
+    Account("security", Role.security_officer, "安全管理员", "bureau", "unlock accounts, reset a second factor"),
+    Account("auditor", Role.auditor, "审计管理员", "bureau", "the security audit log and the project history"),
     Account(
         "staff",
         Role.staff,
@@ -342,6 +344,9 @@ class Builder:
                 organization_id=self.orgs[a.organization].id if a.organization else None,
                 email=f"{a.username}@{DEMO_MAIL_DOMAIN}",
                 expert=expert,
+                # The demo's accounts keep demo12345 and sign in without a second factor
+                # (README "Accounts and the audit log"); only `demo load` passes this.
+                policy_exempt=True,
             )
 
     def plan(self, kind: str, year: int):

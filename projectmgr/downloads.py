@@ -3,11 +3,15 @@ hand over as a saved temporary file."""
 
 from flask import Response
 
+from .audit.log import record_export
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(stream, download_name: str) -> Response:
-    """Send a saved workbook in chunks and close (delete) its temporary file once sent."""
+    """Send a saved workbook in chunks and close (delete) its temporary file once sent. Every
+    export is recorded in the security log (issue 13 item 7)."""
+    record_export(download_name)
     size = stream.seek(0, 2)
     stream.seek(0)
 

@@ -49,6 +49,8 @@ ROLES = {
     "staff": _l("Bureau staff"),
     "admin": _l("Administrator"),
     "leader": _l("Bureau leader"),
+    "security_officer": _l("Security officer"),
+    "auditor": _l("Security auditor"),
 }
 
 CATEGORIES = {

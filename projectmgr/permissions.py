@@ -56,6 +56,11 @@ STAFF = Roles((Role.staff, Role.admin), _l("Only bureau staff may do this."))
 READERS = Roles((Role.staff, Role.leader, Role.admin), _l("This is for bureau staff and leaders."))
 OWNERS = Roles((Role.owner,), _l("Only the project's owner records this."), "the project's owner")
 EXPERTS = Roles((Role.expert,), _l("Only expert reviewers have reviews."))
+ACCOUNT_KEEPERS = Roles(
+    (Role.staff, Role.admin, Role.security_officer), _l("Only staff, admins and the security officer unlock accounts.")
+)
+SECURITY_OFFICERS = Roles((Role.security_officer,), _l("Only the security officer resets a second factor."))
+AUDITORS = Roles((Role.auditor,), _l("Only the security auditor reads the audit log."))
 
 
 def require(allowed: bool, message: str) -> None:
@@ -160,6 +165,47 @@ def can_manage_accounts(user: Actor | None) -> bool:
 
 def can_see_history_details(user: Actor | None) -> bool:
     return _is_staff(user)
+
+
+# --- accounts and the audit log (三员分立, issue 13 item 6) -----------------------------------
+
+
+def _has_role(user: Actor | None, *roles: Role) -> bool:
+    return user is not None and user.role in roles
+
+
+def can_view_accounts(user: Actor | None) -> bool:
+    """Staff and admins manage accounts; the security officer sees them (no project data)."""
+    return _is_staff(user) or _has_role(user, Role.security_officer)
+
+
+def can_change_account_status(user: Actor | None, target: User | None = None) -> bool:
+    """Deactivate, reactivate, reset a password: staff and admins (staff only for the accounts
+    they may create); nobody for their own account."""
+    if not _is_staff(user) or (target is not None and target.id == user.id):
+        return False
+    return target is None or target.role in CREATABLE_ROLES.get(user.role, set())
+
+
+def can_unlock_account(user: Actor | None, target: User | None = None) -> bool:
+    return _is_staff(user) or _has_role(user, Role.security_officer)
+
+
+def can_reset_second_factor(user: Actor | None, target: User | None = None) -> bool:
+    return _has_role(user, Role.security_officer) and (target is None or target.id != user.id)
+
+
+def can_see_security_settings(user: Actor | None) -> bool:
+    return _has_role(user, Role.security_officer)
+
+
+def can_read_audit_log(user: Actor | None) -> bool:
+    """The auditor alone: the administrator keeps accounts and plans but never reads the log."""
+    return _has_role(user, Role.auditor)
+
+
+def can_read_project_history(user: Actor | None) -> bool:
+    return _has_role(user, Role.auditor)
 
 
 # --- reading the bureau's records -------------------------------------------------------------

@@ -91,6 +91,8 @@ def runner(app):
 
 
 _seq = itertools.count(1)
+PASSWORD = "password123"  # the factory's exempt users
+STRONG_PASSWORD = "Kx7-river-Lamp"  # meets the production policy
 
 
 class Factory:
@@ -105,18 +107,24 @@ class Factory:
         db.session.commit()
         return org
 
-    def user(self, role: Role, organization=None, username: str | None = None, **expert):
+    def user(
+        self, role: Role, organization=None, username: str | None = None, *, password: str | None = None, **expert
+    ):
+        """A user with PASSWORD ("password123") is marked policy-exempt, as `demo load` marks the demo's
+        accounts: it signs in without a second factor. Pass a `password` that meets the policy
+        (STRONG_PASSWORD) for a user the production rules apply to (TOTP for staff and admins)."""
         n = self.n()
         if role == Role.owner and organization is None:
             organization = self.organization()
         user = registry.create_user(
             SYSTEM,
             username=username or f"{role.value}{n}",
-            password="password123",
+            password=password or PASSWORD,
             role=role,
             display_name=f"{role.value} {n}",
             organization_id=organization.id if organization else None,
             expert=expert or ({} if role == Role.expert else None),
+            policy_exempt=password is None,
         )
         db.session.commit()
         return user

@@ -457,18 +457,18 @@ def test_bad_plan_is_422(s, data, field):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"username": "u1", "password": "password123", "role": "superuser", "display_name": "U"}, "role"),
-        ({"username": "u1", "password": "short", "role": "staff", "display_name": "U"}, "password"),
-        ({"username": "has space", "password": "password123", "role": "staff", "display_name": "U"}, "username"),
-        ({"username": "u1", "password": "password123", "role": "owner", "display_name": "U"}, "organization_id"),
+        ({"username": "u1", "password": "Good-Pass-2026", "role": "superuser", "display_name": "U"}, "role"),
+        ({"username": "u1", "password": "Sh0rt-pw", "role": "staff", "display_name": "U"}, "password"),
+        ({"username": "has space", "password": "Good-Pass-2026", "role": "staff", "display_name": "U"}, "username"),
+        ({"username": "u1", "password": "Good-Pass-2026", "role": "owner", "display_name": "U"}, "organization_id"),
         (
-            {"username": "u1", "password": "password123", "role": "staff", "display_name": "U", "expert": {}},
+            {"username": "u1", "password": "Good-Pass-2026", "role": "staff", "display_name": "U", "expert": {}},
             "expert",
         ),
         (
             {
                 "username": "u1",
-                "password": "password123",
+                "password": "Good-Pass-2026",
                 "role": "expert",
                 "display_name": "U",
                 "expert": {"finance": "yes"},
@@ -550,7 +550,7 @@ def test_duplicate_username_is_409(make, s):
     with writes_nothing():
         r = s.post(
             "/users",
-            json={"username": "zhang.san", "password": "password123", "role": "expert", "display_name": "张三"},
+            json={"username": "zhang.san", "password": "Zhang-San-2026", "role": "expert", "display_name": "张三"},
         )
         assert_error(r, 409, "conflict")
 

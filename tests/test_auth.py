@@ -33,6 +33,16 @@ def me(client, token):
     return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
 
 
+@pytest.fixture(autouse=True)
+def _limiter_only(app):
+    """These tests count the address limiter's failures; the account lockout (5 failures lock the
+    account, tests/web/test_accounts_security.py) is set out of their way."""
+    before = app.config["LOCKOUT_THRESHOLD"]
+    app.config["LOCKOUT_THRESHOLD"] = 1000
+    yield
+    app.config["LOCKOUT_THRESHOLD"] = before
+
+
 @pytest.fixture
 def user(make):
     return make.user(Role.staff, username="li.si")

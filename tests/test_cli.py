@@ -12,7 +12,7 @@ from projectmgr.services import settings
 from projectmgr.services.transitions import transition
 
 
-def create(runner, *extra, username="alice", password="secret123", role="staff"):
+def create(runner, *extra, username="alice", password="Secret-123x", role="staff"):
     args = ["users", "create", "--username", username, "--password", password, "--role", role, *extra]
     return runner.invoke(args=args)
 
@@ -28,8 +28,8 @@ def test_users_create_stores_a_hashed_password(runner):
     db.session.rollback()  # what the command committed is there
     alice = user("alice")
     assert alice.role == Role.staff and alice.display_name == "王科长"
-    assert alice.password_hash != "secret123" and "secret123" not in alice.password_hash
-    assert alice.check_password("secret123") and not alice.check_password("secret124")
+    assert alice.password_hash != "Secret-123x" and "Secret-123x" not in alice.password_hash
+    assert alice.check_password("Secret-123x") and not alice.check_password("Secret-124x")
 
 
 def test_users_create_owner_of_an_organization(runner, make):
@@ -41,7 +41,7 @@ def test_users_create_owner_of_an_organization(runner, make):
 
 def test_users_create_refuses_a_taken_username(runner):
     assert create(runner).exit_code == 0
-    result = create(runner, password="another123", role="admin")
+    result = create(runner, password="Another-123x", role="admin")
     assert result.exit_code != 0
     assert "alice is taken" in result.output
     db.session.rollback()
@@ -53,7 +53,7 @@ def test_users_create_refuses_a_taken_username(runner):
     "extra, kwargs, message",
     [
         ((), {"role": "superuser"}, "--role"),
-        ((), {"password": "short12"}, "password: At least 8 characters."),
+        ((), {"password": "Sh0rt-pw"}, "password: At least 10 characters."),
         ((), {"role": "owner"}, "organization_id: A project owner belongs to an organization."),
         (("--organization-id", "999"), {"role": "owner"}, "organization_id: No such organization."),
     ],

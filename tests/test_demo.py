@@ -28,7 +28,8 @@ from projectmgr.models import (
     User,
 )
 from projectmgr.rules.credit_code import is_valid_credit_code
-from projectmgr.services import registry, settings
+from projectmgr.services import settings, signin
+from projectmgr.services.account_settings import account_settings
 from projectmgr.services.credit import credit_problems
 from projectmgr.services.sweep import run_sweep
 
@@ -84,7 +85,9 @@ def check_people_and_organisations() -> None:
     assert any(e.organization is not None and e.organization.name in PARTNERS for e in experts)
     assert INDUSTRIES <= {f for e in experts for f in e.expert.fields}
     # Every account signs in with the password the table shows, and the table lists each one.
-    assert all(registry.authenticate(u.username, PASSWORD) is not None for u in users)
+    # ... and needs no second factor: the demo's accounts are policy-exempt (README).
+    assert all(u.check_password(PASSWORD) and u.password_policy_exempt for u in users)
+    assert not any(signin.must_enrol(u, account_settings()) for u in users)
     assert PASSWORD in ACCOUNTS_TEXT
     assert all(a.username in ACCOUNTS_TEXT for a in ACCOUNTS)
     assert {a.username for a in ACCOUNTS} == {u.username for u in users}
@@ -216,3 +219,13 @@ def test_evaluated_projects_keep_the_grade_their_history_gives(app):
             .order_by(TransitionRecord.id.desc())
         )
         assert project.evaluation_grade.value == record.details["grade"], project.code
+
+
+def test_the_sign_in_page_of_a_demo_database_says_so_and_staff_sign_in_without_a_second_factor(client):
+    assert "demo12345" not in client.get("/login").get_data(as_text=True)
+    assert load(date.today()) is True
+    db.session.commit()
+    assert "demo12345" in client.get("/login").get_data(as_text=True)
+    r = client.post("/login", data={"username": "staff", "password": PASSWORD})
+    assert r.status_code == 302 and "/login/" not in r.location
+    assert client.get("/dashboard").status_code == 200

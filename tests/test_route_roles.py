@@ -4,12 +4,21 @@ outside the declaration gets 403 whatever it sends, and nothing is parsed or wri
 import re
 
 import pytest
+from sqlalchemy import select
 
 from projectmgr.api.core import ENDPOINTS
-from projectmgr.models import Role
+from projectmgr.extensions import db
+from projectmgr.models import Role, SecurityEvent
 from projectmgr.permissions import Roles
 
 from .test_permissions import assert_error, row_counts
+from .web.conftest import Browser
+
+
+@pytest.fixture
+def browser(app):
+    return lambda: Browser(app.test_client())
+
 
 DECLARED = [e for e in ENDPOINTS if isinstance(e.roles, Roles)]
 
@@ -33,6 +42,9 @@ def test_every_declared_role_list_is_enforced(make, api, endpoint, role):
     assert_error(response, 403, "forbidden")
     assert response.get_json()["error"]["message"] == str(endpoint.roles.refusal)
     assert row_counts() == before
+    # The refusal is in the security log, in its own transaction.
+    refusal = db.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(1)).one()
+    assert (refusal.event, refusal.outcome, refusal.actor_id) == ("forbidden", "refused", caller.id)
 
 
 def test_the_staff_routes_are_declared_as_data():
@@ -64,3 +76,47 @@ def test_the_openapi_document_names_the_roles(api):
     doc = api.get("/openapi.json").json
     assert doc["paths"]["/api/v1/projects"]["post"]["description"] == "Who: staff, admin."
     assert "owner" in doc["paths"]["/api/v1/projects/{project_id}/expenditures"]["post"]["description"]
+
+
+# --- the two roles of separation of duties (issue 13 item 6), on the pages and the API ----------
+
+# page → the roles that open it (200); every other role gets 403.
+PAGES = {
+    "/audit": {Role.auditor},
+    "/audit/history": {Role.auditor},
+    "/audit/events.xlsx": {Role.auditor},
+    "/accounts": {Role.staff, Role.admin, Role.security_officer},
+    "/accounts/new": {Role.staff, Role.admin},
+    "/dashboard": {Role.staff, Role.admin, Role.leader},
+    "/ledger": {Role.staff, Role.admin, Role.leader},
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("url", list(PAGES))
+def test_pages_by_role(make, browser, role, url):
+    user = make.user(role, make.organization() if role == Role.owner else None)
+    response = browser().login(user).get(url)
+    assert response.status_code == (200 if role in PAGES[url] else 403), (url, role, response.status_code)
+
+
+@pytest.mark.parametrize("role", [Role.auditor, Role.security_officer], ids=lambda r: r.value)
+def test_the_new_roles_see_no_project_data(make, api, browser, role):
+    project = make.project()
+    user = make.user(role)
+    assert api.as_(user).get("/projects").json["items"] == []
+    assert api.as_(user).get(f"/projects/{project.id}").status_code in (403, 404)
+    assert browser().login(user).get(f"/projects/{project.id}").status_code in (403, 404)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.auditor], ids=lambda r: r.value)
+def test_only_the_auditor_reads_the_audit_api(make, api, role):
+    user = make.user(role, make.organization() if role == Role.owner else None)
+    assert_error(api.as_(user).get("/audit/events"), 403, "forbidden")
+
+
+def test_the_auditor_reads_the_audit_api(make, api):
+    auditor = make.user(Role.auditor)
+    r = api.as_(auditor).get("/audit/events")
+    assert r.status_code == 200, r.json
+    assert {e["event"] for e in r.json["items"]} >= {"account.create", "token.issue"}

@@ -1,43 +1,15 @@
-"""Tokens, organizations, users and plans."""
+"""The signed-in user, organizations, users and plans (tokens: api/auth.py)."""
 
-from flask import request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import Unauthorized
 from ..models import ExpertProfile, Organization, Plan, User
 from ..permissions import READERS, STAFF
-from ..security import signin_limit
 from ..services import registry, settings
-from ..services.registry import authenticate, issue_token, revoke_token
 from . import schemas
 from .core import paginate, route
 from .serialize import organization_json, plan_json, user_json
-
-
-@route(
-    "/auth/token",
-    "POST",
-    summary="Sign in: exchange username and password for a bearer token (10 failures in 15 minutes → 429)",
-    tag="auth",
-    body=schemas.TokenIn,
-    auth=False,
-    roles="anyone",
-    decorators=(signin_limit,),
-)
-def post_token(data: schemas.TokenIn):
-    user = authenticate(data.username, data.password)
-    if user is None:
-        raise Unauthorized(_("Wrong username or password."))
-    return {"token": issue_token(user), "user": {"id": user.id, "username": user.username, "role": user.role.value}}
-
-
-@route("/auth/token", "DELETE", summary="Revoke the token used for this request", tag="auth")
-def delete_token(user):
-    revoke_token(request.headers["Authorization"].partition(" ")[2].strip())
-    return {"revoked": True}
 
 
 @route("/me", summary="The signed-in user", tag="auth")

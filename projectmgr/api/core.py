@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from ..audit.log import record_refusal
 from ..errors import BadRequest, DomainError, Forbidden, Unauthorized, ValidationFailed
 from ..extensions import csrf, db
 from ..i18n import pydantic_message
@@ -45,6 +46,10 @@ ENDPOINTS: list[Endpoint] = []
 
 
 def error_response(exc: DomainError):
+    """The documented error body; a 403 is also recorded in the security log (in its own
+    transaction: the caller has rolled back)."""
+    if isinstance(exc, Forbidden):
+        record_refusal("forbidden", actor=g.get("api_user"), target=f"{request.method} {request.path}")
     body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     return jsonify(body), exc.status
 

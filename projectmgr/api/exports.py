@@ -7,6 +7,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..audit.log import recorded_import
 from ..downloads import xlsx_response
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
@@ -136,7 +137,7 @@ def _upload():
 def import_projects(user):
     from datetime import date
 
-    result = excel.import_projects(user, _upload(), settings(), date.today())
+    result = recorded_import("projects", user, lambda: excel.import_projects(user, _upload(), settings(), date.today()))
     return {"created": result.created, "count": len(result.created)}
 
 
@@ -150,7 +151,7 @@ def import_projects(user):
     roles=STAFF.refusing(_l("Only bureau staff keep the target ledger.")),
 )
 def import_ledger(user):
-    return excel.import_ledger(user, _upload(), as_of(), settings())
+    return recorded_import("ledger", user, lambda: excel.import_ledger(user, _upload(), as_of(), settings()))
 
 
 for _endpoint in ENDPOINTS:

@@ -14,6 +14,8 @@ from ..schemas import Body, Day, Id, LongText, PositiveMoney, Quantity, Ratio, T
 class TokenIn(Body):
     username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    # The one-time code (or a recovery code) of a user with a second factor (issue 13 item 4).
+    totp: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
 
 
 class OrganizationIn(Body):

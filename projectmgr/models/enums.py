@@ -9,6 +9,9 @@ class Role(StrEnum):
     staff = "staff"
     admin = "admin"
     leader = "leader"
+    # Separation of duties (三员分立, issue 13 item 6): beside the administrator.
+    security_officer = "security_officer"
+    auditor = "auditor"
 
 
 class OrgKind(StrEnum):

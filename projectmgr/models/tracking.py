@@ -59,5 +59,9 @@ class TransitionRecord(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
+    # Tamper evidence (issue 13 item 8): sha256 over the previous row's hash and this row's
+    # content, set by projectmgr.audit.chain when the row is flushed.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped["User | None"] = relationship()  # noqa: F821

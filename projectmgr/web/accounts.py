@@ -3,10 +3,10 @@ everyone), over the same registry services as the API."""
 
 import re
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -17,10 +17,20 @@ from .. import labels
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
-from ..permissions import CREATABLE_ROLES
+from ..permissions import (
+    CREATABLE_ROLES,
+    can_change_account_status,
+    can_reset_second_factor,
+    can_see_security_settings,
+    can_unlock_account,
+    can_view_accounts,
+)
+from ..services import accounts as account_service
 from ..services import registry
+from ..services.account_settings import account_settings
+from ..services.signin import is_locked
 from . import apply, bp, saved, staff_required
-from .forms import choices
+from .forms import EmptyForm, choices
 from .pages import PER_PAGE, _enum_arg, _page
 
 
@@ -72,8 +82,10 @@ def _account_choices(form: AccountForm) -> None:
 
 
 @bp.route("/accounts")
-@staff_required
+@login_required
 def accounts():
+    if not can_view_accounts(current_user):
+        abort(403)
     role = _enum_arg("role", Role)
     q = (request.args.get("q") or "").strip()[:100]
     query = select(User).options(
@@ -98,6 +110,12 @@ def accounts():
         role=role.value if role else "",
         q=q,
         organizations=organizations,
+        form=EmptyForm(),
+        is_locked=is_locked,
+        can_change_status=lambda u: can_change_account_status(current_user, u),
+        can_unlock=can_unlock_account(current_user),
+        can_reset_factor=lambda u: can_reset_second_factor(current_user, u),
+        settings=account_settings() if can_see_security_settings(current_user) else None,
         args={k: v for k, v in {"role": role.value if role else None, "q": q or None}.items() if v},
     )
 
@@ -159,3 +177,48 @@ def new_organization():
             return redirect(url_for("web.new_account"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/organization_form.html", form=form, title=_("New organization")), status
+
+
+# --- an account's life: deactivate, reactivate, reset the password, unlock, reset the second factor
+
+ACTIONS = {
+    "deactivate": (
+        account_service.deactivate,
+        _l("Account %(username)s deactivated: its sessions and tokens no longer work."),
+    ),
+    "reactivate": (account_service.reactivate, _l("Account %(username)s reactivated.")),
+    "unlock": (account_service.unlock, _l("Account %(username)s unlocked.")),
+    "reset-second-factor": (
+        account_service.reset_second_factor,
+        _l("The second factor of %(username)s was reset: it enrols again at the next sign-in."),
+    ),
+}
+
+
+@bp.route(
+    "/accounts/<int:user_id>/<any(deactivate, reactivate, unlock, 'reset-second-factor'):action>", methods=["POST"]
+)
+@login_required
+def account_action(user_id: int, action: str):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    service, message = ACTIONS[action]
+    if apply(form, lambda: service(current_user, user)):
+        flash(str(message) % {"username": user.username}, "success")
+    return redirect(url_for("web.accounts", q=user.username))
+
+
+@bp.route("/accounts/<int:user_id>/reset-password", methods=["POST"])
+@login_required
+def reset_password(user_id: int):
+    """The one-time password is shown once, to hand over; it opens only the change-password page."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    result = {}
+    if not apply(form, lambda: result.setdefault("password", account_service.reset_password(current_user, user))):
+        return redirect(url_for("web.accounts", q=user.username))
+    return render_template("web/password_reset.html", user=user, password=result["password"])

@@ -16,6 +16,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
+from ..audit.log import recorded_import
 from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -176,7 +177,11 @@ def projects_import():
         else:
             try:
                 with committing():
-                    result = excel.import_projects(current_user, form.file.data.stream, settings(), date.today())
+                    result = recorded_import(
+                        "projects",
+                        current_user,
+                        lambda: excel.import_projects(current_user, form.file.data.stream, settings(), date.today()),
+                    )
             except DomainError as exc:
                 return render_template("web/import_errors.html", error=exc, back=url_for("web.projects_import")), 422
             flash(ngettext("%(num)s project imported.", "%(num)s projects imported.", len(result.created)), "success")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..audit.log import recorded_import
 from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -236,7 +237,11 @@ def ledger_import():
         return redirect(url_for("web.ledger", year=year))
     try:
         with committing():
-            result = excel.import_ledger(current_user, form.file.data.stream, date.today(), settings())
+            result = recorded_import(
+                "ledger",
+                current_user,
+                lambda: excel.import_ledger(current_user, form.file.data.stream, date.today(), settings()),
+            )
     except DomainError as exc:
         return render_template("web/import_errors.html", error=exc, back=url_for("web.ledger", year=year)), 422
     flash(
