@@ -1,6 +1,6 @@
 """Disbursements, self-raised arrivals, expenditures, reports and extension requests."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -74,6 +74,13 @@ def record_expenditure(
     """Recorded as it happened, even when it breaks a binding indicator: the indicator shows it."""
     _owner_only(user, project)
     _open_for_records(project)
+    # Spent on the project: not before it started, and not in the future (a day's grace for time zones).
+    latest = date.today() + timedelta(days=1)
+    if on < project.start_date or on > latest:
+        raise ValidationFailed.one(
+            "date",
+            _("Must be between the project's start (%(start)s) and %(latest)s.", start=project.start_date, latest=latest),
+        )
     row = Expenditure(
         project_id=project.id,
         date=on,
