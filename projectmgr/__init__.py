@@ -35,9 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .api import bp as api_bp
     from .cli import register_cli
+    from .converters import register_converters
     from .security import security_headers
     from .web import bp as web_bp
 
+    register_converters(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     from .web.conclusion import decision_text, last_conclusion
