@@ -1,6 +1,6 @@
 """Sign-in throttling and security headers shared by the API and the pages."""
 
-from flask import request
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from .extensions import limiter
@@ -30,7 +30,17 @@ CSP = (
 )
 
 
+# A year, as the HSTS preload list asks; sent only when the cookies are marked Secure (served over HTTPS).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def security_headers(response):
+    """On every answer. `no-store` on all but the static files: pages, API answers and exports carry
+    a signed-in user's data, which no browser or proxy cache may keep (issue 13 item 9)."""
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
