@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         models,  # noqa: F401  (register the tables)
     )
     from .api import bp as api_bp
+    from .bodies import bound_body
     from .cli import register_cli
     from .converters import register_converters
     from .security import security_headers
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.after_request(security_headers)
+    app.before_request_funcs.setdefault(None, []).insert(0, bound_body)
     _error_pages(app)
     _sqlite_pragmas(app)
     return app

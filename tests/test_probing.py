@@ -79,3 +79,155 @@ def test_the_id_pattern_admits_exactly_0_to_id_max():
         assert pattern.fullmatch(str(n)), n
     for n in (ID_MAX + 1, 2147483650, 2200000000, 3000000000, 9999999999, 10**10):
         assert not pattern.fullmatch(str(n)), n
+
+
+# --- item 10: one sign-in count, whatever the content type -----------------------------------
+
+PASSWORD = "password123"
+
+
+def _token(client, body: bytes | str, content_type: str, address: str = "10.0.0.1"):
+    return client.post(
+        "/api/v1/auth/token", data=body, content_type=content_type, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def _form(client, username: str, password: str, address: str = "10.0.0.1"):
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def _creds(username: str, password: str) -> str:
+    import json
+
+    return json.dumps({"username": username, "password": password})
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "", "application/xml"])
+def test_a_body_not_sent_as_json_is_400_before_any_password_check(client, make, content_type):
+    make.user(Role.staff, username="li.si")
+    r = _token(client, _creds("li.si", PASSWORD), content_type)
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["error"]["code"] == "bad_request"
+    assert "token" not in r.get_json()
+
+
+def test_text_plain_cannot_get_past_the_limit(client, make):
+    make.user(Role.staff, username="li.si")
+    for attempt in range(10):
+        assert _token(client, _creds("li.si", f"wrong-{attempt}"), "application/json").status_code == 401
+    assert _token(client, _creds("li.si", PASSWORD), "application/json").status_code == 429
+    assert _token(client, _creds("li.si", PASSWORD), "text/plain").status_code == 429
+
+
+def test_form_and_api_failures_share_one_count(client, make):
+    make.user(Role.staff, username="li.si")
+    for attempt in range(5):
+        assert _form(client, "li.si", f"wrong-{attempt}").status_code == 401
+    for attempt in range(5):
+        assert _token(client, _creds("li.si", f"wrong-{attempt}"), "application/json").status_code == 401
+    assert _token(client, _creds("li.si", PASSWORD), "application/json").status_code == 429
+    assert _form(client, "li.si", PASSWORD).status_code == 429
+
+
+def test_refused_sign_in_requests_of_any_kind_count(client, make):
+    make.user(Role.staff, username="li.si")
+    refusals = [
+        (_creds("li.si", "x"), "text/plain", 400),
+        ('{"username": "li.si", "password": "x", "extra": 1}', "application/json", 422),
+        ('{"username": "li.si", "password": 5}', "application/json", 422),
+        ('{"username": "li.si"}', "application/json", 422),
+    ]
+    for _ in range(3):
+        for body, content_type, status in refusals:
+            r = _token(client, body, content_type)
+            assert r.status_code in (status, 429), (body, r.status_code)
+    assert _token(client, _creds("li.si", PASSWORD), "application/json").status_code == 429
+
+
+def test_one_username_from_many_addresses_is_limited_too(app, client, make):
+    make.user(Role.staff, username="li.si")
+    limit = int(app.config["SIGNIN_USERNAME_LIMIT"].split()[0])
+    for attempt in range(limit):
+        address = f"10.0.{attempt // 9}.{attempt % 9 + 1}"  # never 10 from one address
+        assert _token(client, _creds("li.si", f"w{attempt}"), "application/json", address).status_code == 401
+    assert _token(client, _creds("li.si", PASSWORD), "application/json", "10.9.9.9").status_code == 429
+
+
+# --- item 11: bounded bodies and errors ------------------------------------------------------
+
+
+def test_a_json_body_over_1_mb_is_413(client, make):
+    body = '{"username": "li.si", "password": "' + "x" * (1024 * 1024) + '"}'
+    r = _token(client, body, "application/json")
+    assert r.status_code == 413
+    assert r.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_many_unknown_keys_are_refused_quickly_with_a_capped_list(client):
+    import json
+    import time
+
+    body = json.dumps({"username": "a", "password": "b", **{f"k{i}": i for i in range(60_000)}})
+    assert len(body) < 1024 * 1024
+    started = time.perf_counter()
+    r = _token(client, body, "application/json")
+    elapsed = time.perf_counter() - started
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert len(error["details"]) == 50 and error["details_total"] == 60_000
+    assert error["details"][0] == {"field": "k0", "message": error["details"][0]["message"]}
+    assert len(r.data) < 20_000
+    assert elapsed < 2.0
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_json_is_400(client, api, make, depth):
+    body = '{"username": ' + "[" * depth + "]" * depth + ', "password": "x"}'
+    r = _token(client, body, "application/json")
+    assert r.status_code == 400, r.status_code
+    assert r.get_json()["error"]["code"] == "bad_request"
+    s = api.as_(make.user(Role.staff))
+    r = s.post("/plans", data='{"name": ' + "[" * depth + "]" * depth + "}", content_type="application/json")
+    assert r.status_code == 400
+
+
+# --- item 17: no username probing by timing ---------------------------------------------------
+
+
+def test_an_unknown_username_costs_a_password_check_too(client, make, monkeypatch):
+    import time
+
+    from werkzeug.security import generate_password_hash
+
+    from projectmgr.extensions import db
+    from projectmgr.services import registry
+
+    monkeypatch.setattr("projectmgr.models.user.generate_password_hash", generate_password_hash)  # real scrypt
+    registry._dummy_hash.cache_clear()
+    user = make.user(Role.staff, username="li.si")
+    user.set_password("right-password")
+    db.session.commit()
+
+    def timed(username):
+        started = time.perf_counter()
+        assert _token(client, _creds(username, "wrong"), "application/json").status_code == 401
+        return time.perf_counter() - started
+
+    timed("warm-up")
+    known = sorted(timed("li.si") for _ in range(3))[1]
+    unknown = sorted(timed(f"ghost{i}") for i in range(3))[1]
+    registry._dummy_hash.cache_clear()
+    assert known > 0.01  # scrypt really ran
+    assert unknown > known / 3, (known, unknown)
+
+
+# --- item 18: a byte-order mark before JSON is accepted ----------------------------------------
+
+
+def test_a_bom_before_json_is_accepted(client, make):
+    make.user(Role.staff, username="li.si")
+    r = _token(client, b"\xef\xbb\xbf" + _creds("li.si", PASSWORD).encode(), "application/json")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["token"]

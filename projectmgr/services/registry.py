@@ -1,9 +1,12 @@
 """Organizations, users (with expert profiles) and plans."""
 
 from decimal import Decimal
+from functools import cache
+from secrets import token_hex
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -150,8 +153,21 @@ def revoke_token(secret: str) -> None:
         token.revoked_at = utcnow()
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash made as users' hashes are, of a password nobody knows."""
+    user = User()
+    user.set_password(token_hex(16))
+    return user.password_hash
+
+
 def authenticate(username: str, password: str) -> User | None:
+    """The user, or None. An unknown username costs a password check too, so that the answer's
+    time does not tell which usernames exist (issue 13 item 17)."""
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
