@@ -70,6 +70,10 @@ class Config:
     # counted together, per username and address, and per username from any address.
     SIGNIN_LIMIT = os.environ.get("SIGNIN_LIMIT", "10 per 15 minutes")
     SIGNIN_USERNAME_LIMIT = os.environ.get("SIGNIN_USERNAME_LIMIT", "30 per 15 minutes")
+    # Excel imports (issue 13 item 12): refused before parsing when the workbook unpacks to more than
+    # this many bytes, and while reading when a sheet has more data rows than this.
+    EXCEL_IMPORT_MAX_BYTES = int(os.environ.get("EXCEL_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    EXCEL_IMPORT_MAX_ROWS = int(os.environ.get("EXCEL_IMPORT_MAX_ROWS", 5000))
     # Project attachments: at most this many bytes each, stored outside the web root
     # (default: <instance>/attachments).
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
