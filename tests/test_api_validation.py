@@ -719,7 +719,9 @@ def test_expenditure_dated_outside_the_project_is_422(api, owner, project, when)
     on = project.start_date - timedelta(days=1) if when == "before_start" else date.today() + timedelta(days=2)
     o = api.as_(owner)
     with writes_nothing():
-        assert_fields(o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "date", on.isoformat())), "date")
+        assert_fields(
+            o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "date", on.isoformat())), "date"
+        )
     ok = o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "date", date.today().isoformat()))
     assert ok.status_code == 201
 
@@ -728,4 +730,6 @@ def test_money_with_an_exponent_is_422(api, owner, project):
     """Issue 13 item 21: "1E+2" is not 100.00."""
     o = api.as_(owner)
     with writes_nothing():
-        assert_fields(o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "amount", "1E+2")), "amount")
+        assert_fields(
+            o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "amount", "1E+2")), "amount"
+        )
