@@ -62,7 +62,18 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Request bodies (issue 13 item 11): any body at most MAX_CONTENT_LENGTH; one that is not a
+    # multipart upload (JSON, page forms) at most JSON_MAX_BYTES.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", 1024 * 1024))
+    # Sign-in throttling (DESIGN §12, issue 13 item 10): failed or refused sign-ins, form and API
+    # counted together, per username and address, and per username from any address.
+    SIGNIN_LIMIT = os.environ.get("SIGNIN_LIMIT", "10 per 15 minutes")
+    SIGNIN_USERNAME_LIMIT = os.environ.get("SIGNIN_USERNAME_LIMIT", "30 per 15 minutes")
+    # Excel imports (issue 13 item 12): refused before parsing when the workbook unpacks to more than
+    # this many bytes, and while reading when a sheet has more data rows than this.
+    EXCEL_IMPORT_MAX_BYTES = int(os.environ.get("EXCEL_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    EXCEL_IMPORT_MAX_ROWS = int(os.environ.get("EXCEL_IMPORT_MAX_ROWS", 5000))
     # Project attachments: at most this many bytes each, stored outside the web root
     # (default: <instance>/attachments).
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

@@ -35,11 +35,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from .api import bp as api_bp
     from .audit import chain  # noqa: F401  (the hash chains' flush listener)
+    from .bodies import bound_body
     from .cli import register_cli
+    from .converters import register_converters
     from .lifecycle import states as lifecycle_states
     from .security import security_headers
     from .web import bp as web_bp
 
+    register_converters(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     from .web.conclusion import decision_text, last_conclusion
@@ -74,51 +77,80 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
     app.after_request(security_headers)
+    app.before_request_funcs.setdefault(None, []).insert(0, bound_body)
     _error_pages(app)
     _sqlite_pragmas(app)
     return app
 
 
+# API error codes of HTTP errors raised before a view runs (routing, body size); DomainErrors carry their own.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+HTTP_MESSAGES = {
+    404: "No such resource.",
+    403: "Forbidden.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    429: "Too many failed sign-ins; try again in 15 minutes.",
+}
+
+
+def api_error(status: int, headers=None):
+    """The documented error body (API.md "Errors") for an HTTP status."""
+    code = HTTP_CODES.get(status, "server_error" if status >= 500 else "bad_request")
+    message = HTTP_MESSAGES.get(status, "Internal error." if status >= 500 else "Bad request.")
+    response = jsonify({"error": {"code": code, "message": message, "details": []}})
+    response.status_code = status
+    for name, value in headers or ():
+        if name in ("Allow", "Retry-After"):
+            response.headers[name] = value
+    return response
+
+
 def _error_pages(app: Flask) -> None:
     from flask_limiter.errors import RateLimitExceeded
+    from flask_login import current_user
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from .audit.log import record_refusal
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc):
         db.session.rollback()
-        message = "Too many failed sign-ins; try again in 15 minutes."
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "rate_limited", "message": message, "details": []}}), 429
+            return api_error(429, exc.get_headers())
         return render_template("errors/429.html"), 429
 
-    @app.errorhandler(404)
-    def not_found(exc):
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        """Every API error in the JSON shape, with its own code (405 keeps `Allow`); pages get the
+        error page of their language where there is one, else Werkzeug's short text."""
+        status = exc.code or 500
+        if status >= 500:
+            return server_error(exc)
+        if status == 403:  # every refusal is in the security log, in its own transaction
+            actor = current_user if current_user and current_user.is_authenticated else None
+            record_refusal("forbidden", actor=actor, target=f"{request.method} {request.path}")
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "not_found", "message": "No such resource.", "details": []}}), 404
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        from flask_login import current_user
-
-        from .audit.log import record_refusal
-
-        actor = current_user if current_user and current_user.is_authenticated else None
-        record_refusal("forbidden", actor=actor, target=f"{request.method} {request.path}")
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "forbidden", "message": "Forbidden.", "details": []}}), 403
-        return render_template("errors/403.html"), 403
-
-    @app.errorhandler(405)
-    def method_not_allowed(exc):
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "bad_request", "message": "Method not allowed.", "details": []}}), 405
+            return api_error(status, exc.get_headers())
+        if status in (403, 404):
+            return render_template(f"errors/{status}.html"), status
         return exc
 
-    @app.errorhandler(500)
+    @app.errorhandler(InternalServerError)
     def server_error(exc):
+        """Never a traceback or SQL in the answer: the exception goes to the log only."""
         db.session.rollback()
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "server_error", "message": "Internal error.", "details": []}}), 500
+            return api_error(500)
         return render_template("errors/500.html"), 500
 
 

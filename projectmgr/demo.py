@@ -421,7 +421,9 @@ class Builder:
                 if amount > 0:
                     n += 1
                     on = self.before_today(add_months(start, 2) + timedelta(days=9 * n))
-                    funds.record_expenditure(owner, project, on, line.category, source, amount, f"记-{on:%Y%m}-{n:03d}")
+                    funds.record_expenditure(
+                        owner, project, on, line.category, source, amount, f"记-{on:%Y%m}-{n:03d}", self.today
+                    )
 
     def report(self, project: Project, kind: ReportKind, ratio: str, summary: str, separate: bool = True) -> None:
         achieved = [
@@ -497,6 +499,7 @@ def running(b: Builder, p: Project, spec: Spec) -> None:
             FundSource.special,
             (line.special * Decimal(spec.params["overspend"])).quantize(Decimal("0.01")),
             "记-追加-001",
+            b.today,
         )
     if "extension" in spec.params:
         asked, new_end, decided = spec.params["extension"]

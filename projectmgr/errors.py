@@ -23,6 +23,10 @@ class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 
 
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload_too_large"
+
+
 class Forbidden(DomainError):
     status, code = 403, "forbidden"
 

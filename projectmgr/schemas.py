@@ -7,11 +7,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .i18n import translate
 from .models import Category, Flag
 from .rules.money import FieldError, parse_decimal, parse_money
+from .rules.text import text_problem
 
 
 def _money(positive: bool):
@@ -54,12 +64,43 @@ Ratio = Annotated[
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # Dates the rules can compute with (a deadline months after 9999-12-31 does not exist).
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+def _plain(value, multiline: bool):
+    """Every string of a body, also inside lists and objects: rules.text (issue 13 item 13)."""
+    if isinstance(value, str):
+        if problem := text_problem(value, multiline):
+            raise ValueError(translate(problem))
+    elif isinstance(value, list):
+        for item in value:
+            _plain(item, multiline)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain(key, False)
+            _plain(item, multiline)
+    return value
+
+
+def one_line(value: str) -> str:
+    return _plain(value, multiline=False)
+
+
+# One line of text (titles, names, codes): no tab or line break either.
+Line = AfterValidator(one_line)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Line]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
 
 class Body(BaseModel):
+    """Unknown fields are refused; no string anywhere in it holds a control character other than
+    tab and line breaks (single-line types refuse those too), nor is only invisible characters."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value):
+        return _plain(value, multiline=True)
 
 
 class BudgetLineIn(Body):
@@ -71,20 +112,20 @@ class BudgetLineIn(Body):
 class IndicatorIn(Body):
     key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
     name: Text
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Line]
     target: PositiveQuantity
     weight: PositiveQuantity = Decimal("1")
 
 
 class ProjectIn(Body):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Line]
     title: Text
     plan_id: Id
     organization_id: Id
     owner_id: Id
     start_date: Day
     end_date: Day
-    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Line] | None = None
     responsible_staff_id: Id | None = None
     flags: list[Flag] = []
     special_funds: Money

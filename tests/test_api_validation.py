@@ -709,3 +709,27 @@ def test_huge_self_raised_ratio_is_422(s):
 
 def test_panel_expert_id_beyond_32_bits_is_422(s, project):
     assert_fields(s.put(f"/projects/{project.id}/panel", json={"expert_ids": [2**31]}), "expert_ids[0]")
+
+
+@pytest.mark.parametrize("when", ["before_start", "after_tomorrow"])
+def test_expenditure_dated_outside_the_project_is_422(api, owner, project, when):
+    """Issue 13 item 21: not before the project's start, not after today + 1 day."""
+    from datetime import date, timedelta
+
+    on = project.start_date - timedelta(days=1) if when == "before_start" else date.today() + timedelta(days=2)
+    o = api.as_(owner)
+    with writes_nothing():
+        assert_fields(
+            o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "date", on.isoformat())), "date"
+        )
+    ok = o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "date", date.today().isoformat()))
+    assert ok.status_code == 201
+
+
+def test_money_with_an_exponent_is_422(api, owner, project):
+    """Issue 13 item 21: "1E+2" is not 100.00."""
+    o = api.as_(owner)
+    with writes_nothing():
+        assert_fields(
+            o.post(f"/projects/{project.id}/expenditures", json=edit(EXPENDITURE, "amount", "1E+2")), "amount"
+        )

@@ -220,3 +220,35 @@ def test_secured_operations_say_so(doc):
             assert "security" not in op, (method, path)
         else:
             assert op["security"] == [{"bearer": []}], (method, path)
+
+
+def test_every_success_answer_has_its_schema_and_media_type(doc):
+    """Issue 13 item 20: no success answer is a bare object; files declare their real media type;
+    every error status refers to the error schema."""
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            success = [s for s in op["responses"] if s.startswith("2")]
+            assert len(success) == 1, (method, path)
+            content = op["responses"][success[0]]["content"]
+            if path.endswith(".xlsx"):
+                assert list(content) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+            else:
+                assert list(content) == ["application/json"], (method, path)
+                assert content["application/json"]["schema"] != {"type": "object"}, (method, path)
+            errors = [s for s in op["responses"] if s[0] in "45"]
+            assert {"404", "422"} <= set(errors), (method, path)
+            for status in errors:
+                assert op["responses"][status]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
+
+
+def test_query_and_path_parameters_are_typed(doc):
+    projects = doc["paths"]["/api/v1/projects"]["get"]["parameters"]
+    types = {p["name"]: p["schema"] for p in projects}
+    assert types["page"]["type"] == "integer" and types["per_page"]["maximum"] == 200
+    assert "approved" in types["state"]["enum"] and types["plan_id"]["type"] == "integer"
+    overdue = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/overdue"]["get"]["parameters"]}
+    assert overdue["as_of"]["format"] == "date"
+    path = doc["paths"]["/api/v1/projects/{project_id}"]["get"]["parameters"][0]
+    assert path["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}

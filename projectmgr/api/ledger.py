@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 from ..errors import NotFound
 from ..permissions import READERS as ALL_READERS
 from ..permissions import STAFF as ALL_STAFF
-from ..schemas import Body, PositiveQuantity, Quantity
+from ..schemas import Body, Line, PositiveQuantity, Quantity, Text
 from ..services import ledger as service
 from ..services import settings
 from .core import as_of, q_int, route
@@ -21,8 +21,8 @@ READERS = ALL_READERS.refusing(_l("The target ledger is for bureau staff and lea
 
 class TargetIn(Body):
     year: Annotated[int, Field(ge=2000, le=2100)]
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    title: Text
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Line]
     target_value: PositiveQuantity
     parent_id: int | None = None
     responsible_id: int | None = None

@@ -10,8 +10,10 @@ CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 12
 DECIMAL_LIMIT = Decimal(10) ** 14
 
-# ASCII digits only: Decimal() would also take "1_000" and full-width digits.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# ASCII digits only: Decimal() would also take "1_000" and full-width digits. No exponent: "1E+2"
+# is not how anyone writes an amount, and a typo there changes it by powers of ten.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_EXPONENT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+")
 
 
 class Message(str):
@@ -98,6 +100,8 @@ def _to_decimal(value: Any, field: str) -> Decimal:
             raise FieldError(field, N_("is required"))
         if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
             raise FieldError(field, N_("must be a finite number"))
+        if _EXPONENT.fullmatch(text):
+            raise FieldError(field, N_("must be written without an exponent, got %(value)s", value=repr(value)))
         if not _NUMBER.fullmatch(text):
             raise FieldError(field, N_("must be a decimal number, got %(value)s", value=repr(value)))
         return Decimal(text)  # the pattern admits only what Decimal parses

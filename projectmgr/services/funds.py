@@ -1,6 +1,6 @@
 """Disbursements, self-raised arrivals, expenditures, reports and extension requests."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -68,12 +68,31 @@ def record_self_raised(user: User, project: Project, on: date, amount: Decimal, 
 
 
 def record_expenditure(
-    user: User, project: Project, on: date, category: Category, source: FundSource, amount: Decimal, voucher: str | None
+    user: User,
+    project: Project,
+    on: date,
+    category: Category,
+    source: FundSource,
+    amount: Decimal,
+    voucher: str | None,
+    today: date | None = None,
 ) -> Expenditure:
-    """Recorded as it happened, even when it breaks a binding indicator: the indicator shows it."""
+    """Recorded as it happened, even when it breaks a binding indicator: the indicator shows it.
+    `today` is the calendar's (the demo builds its story on another day)."""
     _owner_only(user, project)
     lock_project(project)  # the state it checks holds until the commit
     _open_for_records(project)
+    # Spent on the project: not before it started, and not in the future (a day's grace for time zones).
+    latest = (today or date.today()) + timedelta(days=1)
+    if on < project.start_date or on > latest:
+        raise ValidationFailed.one(
+            "date",
+            _(
+                "Must be between the project's start (%(start)s) and %(latest)s.",
+                start=project.start_date,
+                latest=latest,
+            ),
+        )
     row = Expenditure(
         project_id=project.id,
         date=on,

@@ -10,6 +10,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import pyotp
 import segno
@@ -18,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_mail import Message
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from ..audit.log import FAILURE, REFUSED, record, user_target
 from ..extensions import db, mail
@@ -100,11 +102,21 @@ def _tell_owner_locked(user: User) -> None:
         log.warning("could not mail the lockout notice to %s", user.username, exc_info=True)
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash made as users' hashes are, of a password nobody knows: an unknown username costs a
+    password check too, so the answer's time does not tell which usernames exist."""
+    user = User()
+    user.set_password(secrets.token_hex(16))
+    return user.password_hash
+
+
 def check_password(username: str, password: str, cfg: AccountSettings) -> PasswordStep:
     """The first step. Known users' failures count towards the lockout, whatever the address."""
     user = db.session.scalar(select(User).where(User.username == username))
     wrong = _("Wrong username or password.")
     if user is None:
+        check_password_hash(_dummy_hash(), password)  # as long as a known user's check (item 17)
         record("signin", FAILURE, actor_name=username[:80], reason="unknown user")
         return PasswordStep(None, wrong)
     if not user.active:

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from wtforms import SelectField, TextAreaField
@@ -26,21 +25,22 @@ from ..services import excel, settings
 from ..unit_of_work import committing
 from . import apply, bp, int_arg, readers_required, staff_required
 from .charts import grade_distribution
+from .forms import PageForm
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PageForm):
     grade = SelectField(_l("Grade"), choices=[], validate_choice=False)
     reason = TextAreaField(
         _l("Reason (required when the grade differs from the proposal)"), validators=[Optional(), Length(max=5000)]
     )
 
 
-class RunForm(FlaskForm):
+class RunForm(PageForm):
     pass
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField(_l(".xlsx file"))
 
 

@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -24,7 +23,7 @@ from ..permissions import is_project_owner
 from ..services import attachments, panels
 from ..services.project_view import project_detail
 from . import apply, bp
-from .forms import ConflictForm, choices
+from .forms import ConflictForm, PageForm, choices
 from .pages import load_project, render_project
 
 # ---------------------------------------------------------------- my reviews
@@ -49,10 +48,10 @@ def reviews():
 # ---------------------------------------------------------------- the scoresheet
 
 
-def score_form(sheet, **kwargs) -> FlaskForm:
+def score_form(sheet, **kwargs) -> PageForm:
     """One number field per criterion (score_<key>), then recommendation, integrity flag, comment."""
 
-    class ScoreForm(FlaskForm):
+    class ScoreForm(PageForm):
         recommendation = SelectField(
             _l("Recommendation"), choices=choices(labels.RECOMMENDATIONS, blank=True), validate_choice=False
         )
@@ -196,7 +195,7 @@ def declare_conflict(project_id: int):
 # ---------------------------------------------------------------- attachments
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PageForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 

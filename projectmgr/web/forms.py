@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Field,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -21,6 +23,7 @@ from wtforms.widgets import TextInput
 from .. import labels
 from ..i18n import translate
 from ..rules.money import FieldError, parse_decimal, parse_money
+from ..rules.text import text_problem
 
 
 class MoneyField(Field):
@@ -68,18 +71,54 @@ class DecimalTextField(MoneyField):
         return parse_decimal(text, field=self.name, places=self.places, positive=self.positive)
 
 
+class PlainText:
+    """WTForms validator: rules.text, the check the API's schemas make (issue 13 item 13)."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and (problem := text_problem(field.data, self.multiline)):
+            raise ValidationError(translate(problem))
+
+
+class PageForm(FlaskForm):
+    """The pages' forms: every text field, also in sub-forms and lists, is plain text (a text area
+    may hold tabs and line breaks); passwords are left as typed."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return _plain_fields(self) and valid
+
+
+def _plain_fields(fields) -> bool:
+    valid = True
+    for field in fields:
+        if isinstance(field, FormField):
+            valid = _plain_fields(field.form) and valid
+        elif isinstance(field, FieldList):
+            valid = _plain_fields(field.entries) and valid
+        elif isinstance(field, StringField) and not isinstance(field, PasswordField):
+            try:
+                PlainText(multiline=isinstance(field, TextAreaField))(None, field)
+            except ValidationError as exc:
+                field.errors = [*field.errors, str(exc)]
+                valid = False
+    return valid
+
+
 def choices(mapping: dict, blank: bool = False) -> list[SelectChoice]:
     """Select options from a key → label mapping (labels.py), optionally led by an empty one."""
     options = [SelectChoice("", "—")] if blank else []
     return options + [SelectChoice(k, v) for k, v in mapping.items()]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class TotpForm(FlaskForm):
+class TotpForm(PageForm):
     code = StringField(
         _l("One-time code (or a recovery code)"),
         validators=[DataRequired(), Length(max=20)],
@@ -87,7 +126,7 @@ class TotpForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PageForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
@@ -96,16 +135,16 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PageForm):
     """A CSRF-protected POST with no fields (buttons)."""
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PageForm):
     lang = SelectField(_l("Language"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
     next = HiddenField()
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PageForm):
     trigger = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
@@ -119,18 +158,18 @@ class TransitionForm(FlaskForm):
     grade = SelectField(_l("Grade"), choices=choices(labels.GRADES, blank=True), validators=[Optional()])
 
 
-class DisbursementForm(FlaskForm):
+class DisbursementForm(PageForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     amount = MoneyField(_l("Amount (yuan)"), validators=[InputRequired()], positive=True)
 
 
-class SelfRaisedForm(FlaskForm):
+class SelfRaisedForm(PageForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     amount = MoneyField(_l("Amount (yuan)"), validators=[InputRequired()], positive=True)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class ExpenditureForm(FlaskForm):
+class ExpenditureForm(PageForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     category = SelectField(_l("Category"), choices=choices(labels.CATEGORIES))
     source = SelectField(_l("Source"), choices=choices(labels.SOURCES))
@@ -138,12 +177,12 @@ class ExpenditureForm(FlaskForm):
     voucher = StringField(_l("Voucher number"), validators=[Optional(), Length(max=64)])
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(PageForm):
     new_end_date = DateField(_l("New end date"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20000)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(PageForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20000)])
 
 
@@ -152,7 +191,7 @@ def positive_int(form, field):
         raise ValidationError(_l("Must be at least 1."))
 
 
-class DrawForm(FlaskForm):
+class DrawForm(PageForm):
     size = IntegerField(_l("Panel size"), validators=[Optional(), NumberRange(min=1, max=99)])
     fields = StringField(_l("Fields (comma-separated)"), validators=[Optional(), Length(max=500)])
     seed = StringField(_l("Seed (leave empty for a new one)"), validators=[Optional(), Length(max=64)])
@@ -162,7 +201,7 @@ def report_form(project, kind):
     """A report form with one achieved-value field per indicator of the project."""
     from wtforms import BooleanField
 
-    class ReportForm(FlaskForm):
+    class ReportForm(PageForm):
         summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=20000)])
         separate_account = BooleanField(_l("Special funds are accounted separately (单独核算、专款专用)"))
 

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -24,10 +23,10 @@ from ..services import ledger as service
 from ..unit_of_work import committing
 from . import apply, bp, int_arg, readers_required, saved, staff_required
 from .charts import STATUS_LABELS, ledger_progress
-from .forms import DecimalTextField
+from .forms import DecimalTextField, PageForm
 
 
-class TargetForm(FlaskForm):
+class TargetForm(PageForm):
     title = StringField(_lp("ledger", "Target"), validators=[DataRequired(), Length(max=300)])
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=40)])
     target_value = DecimalTextField(_l("Target value"), positive=True)
@@ -38,14 +37,14 @@ class TargetForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PageForm):
     value = DecimalTextField(_l("Value reached so far"))
     recorded_on = DateField(_l("As of"), validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
     file = FileField(_l("Evidence (PDF, image or Office document)"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     file = FileField(_l(".xlsx file"))
 
 

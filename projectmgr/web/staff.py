@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
@@ -46,7 +45,7 @@ from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
 from . import apply, bp, readers_required, saved, staff_required
-from .forms import DecimalTextField, DrawForm, MoneyField, choices
+from .forms import DecimalTextField, DrawForm, MoneyField, PageForm, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
 
 # --- the overdue radar ----------------------------------------------------------------------------
@@ -155,7 +154,7 @@ BUDGET_CATEGORIES = list(labels.CATEGORIES)
 INDICATOR_ROWS = 5
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(PageForm):
     code = StringField(_l("Project code"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     plan_id = SelectField(_l("Plan"), coerce=_optional_int, validators=[DataRequired()])
@@ -291,7 +290,7 @@ CHECKS = {
 }
 
 
-class ChooseForm(FlaskForm):
+class ChooseForm(PageForm):
     expert_ids = SelectMultipleField(_l("Experts"), coerce=int)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import ParseError
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -16,6 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ...errors import ValidationFailed
 from ...labels import label
+from ...rules.text import printable
 from .columns import SHEETS
 
 
@@ -40,8 +42,49 @@ def word(kind: str, value: str, lang: str) -> str:
         return label(kind, value)
 
 
+# A text cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): it is written with a
+# leading apostrophe, so Excel and LibreOffice show it as the text it is (issue 13 item 14).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value):
+    """A cell value as exports write it: text without control characters (item 13, defensively:
+    the input refuses them, older rows may hold them) and never a formula (item 14)."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def unquote(value):
+    """An imported cell: the apostrophe safe_text put before a formula-like text comes off again,
+    so an export imports back to what was stored."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class _SafeSheet:
+    """A write-only sheet whose rows go through safe_text."""
+
+    def __init__(self, ws):
+        self._ws = ws
+
+    def append(self, row):
+        self._ws.append([safe_text(v) for v in row])
+
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
+
+
+class ExportBook(Workbook):
+    def create_sheet(self, title=None, index=None):
+        return _SafeSheet(super().create_sheet(title, index))
+
+
 def new_book() -> Workbook:
-    return Workbook(write_only=True)
+    """Every export's workbook: written row by row (write-only), each text cell through safe_text."""
+    return ExportBook(write_only=True)
 
 
 def save(wb: Workbook):
@@ -109,7 +152,7 @@ def find_sheet(wb, key: str):
 
 
 def read_sheet(ws, columns, sheet_label: str, errors: list) -> list[SheetRow]:
-    rows = ws.iter_rows(values_only=True)
+    rows = _bounded_rows(ws.iter_rows(values_only=True), sheet_label)
     header = next(rows, None) or ()
     lookup = {}
     for col in columns:
@@ -133,7 +176,7 @@ def read_sheet(ws, columns, sheet_label: str, errors: list) -> list[SheetRow]:
     for n, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        data = {key: values[i] if i < len(values) else None for key, (i, _, _) in positions.items()}
+        data = {key: unquote(values[i]) if i < len(values) else None for key, (i, _, _) in positions.items()}
         out.append(SheetRow(sheet_label, n, data, {k: (letter, h) for k, (_, letter, h) in positions.items()}))
     return out
 
@@ -142,11 +185,64 @@ def _not_a_workbook() -> ImportRefused:
     return ImportRefused([Cell("-", 0, None, None).error(_("The file is not an .xlsx workbook."))])
 
 
+# Defaults of the EXCEL_IMPORT_MAX_BYTES and EXCEL_IMPORT_MAX_ROWS settings (issue 13 item 12).
+MAX_UNCOMPRESSED = 50 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+def _limit(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default)) if has_app_context() else default
+
+
+def _check_uncompressed(stream) -> None:
+    """An .xlsx is a zip: refuse it before parsing when its members would unpack to more than
+    EXCEL_IMPORT_MAX_BYTES (a 0.2 MB file can hold a 200 MB shared string). The sizes the zip
+    declares bound what is read: zipfile stops each member at its declared size."""
+    limit = _limit("EXCEL_IMPORT_MAX_BYTES", MAX_UNCOMPRESSED)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _not_a_workbook() from None
+    finally:
+        stream.seek(0)
+    if total > limit:
+        raise ImportRefused(
+            [
+                Cell("-", 0, None, None).error(
+                    _(
+                        "The workbook unpacks to %(size)s MB, more than the %(limit)s MB an import may have.",
+                        size=f"{total / 2**20:.1f}",
+                        limit=f"{limit / 2**20:.0f}",
+                    )
+                )
+            ]
+        )
+
+
+def _bounded_rows(rows, sheet_label: str):
+    """The sheet's rows, refused past EXCEL_IMPORT_MAX_ROWS while reading (the sheet's declared
+    dimension may lie), so a 100,000-row sheet costs a few thousand rows' work."""
+    limit = _limit("EXCEL_IMPORT_MAX_ROWS", MAX_ROWS)
+    for n, values in enumerate(rows):
+        if n > limit:  # the header row is not counted
+            raise ImportRefused(
+                [
+                    Cell(sheet_label, n + 1, None, None).error(
+                        _("The sheet has more than %(limit)s rows; split it into several imports.", limit=limit)
+                    )
+                ]
+            )
+        yield values
+
+
 @contextmanager
 def uploaded_workbook(stream):
-    """An uploaded workbook, read-only, for the body of the with-block, closed when it ends.
+    """An uploaded workbook, read-only (rows are parsed as they are read, never the whole sheet at
+    once), for the body of the with-block, closed when it ends. Its unpacked size is checked first.
     Read-only workbooks parse the rows lazily, so a damaged sheet fails while the body reads it:
     a file openpyxl cannot open or parse is refused as not a workbook; any other error propagates."""
+    _check_uncompressed(stream)
     try:
         wb = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError):
