@@ -30,7 +30,7 @@ from ..models import (
     State,
     User,
 )
-from ..permissions import can_keep_ledger, require
+from ..permissions import can_be_responsible, can_keep_ledger, require
 from ..rules import ledger as rules
 from ..rules.settings import RuleSettings
 from .attachments import PENDING, clean_filename, detect, storage_dir
@@ -180,7 +180,7 @@ def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list
         err("metric", _("Unknown metric. Known: %(known)s.", known=", ".join(METRICS)))
     if data.responsible_id is not None:
         staff = db.session.get(User, data.responsible_id)
-        if staff is None or not staff.is_staff:
+        if not can_be_responsible(staff):
             err("responsible_id", _("No such bureau staff member."))
     if data.parent_id is not None:
         parent = db.session.get(LedgerTarget, data.parent_id)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     Aggregation,
@@ -20,7 +20,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..permissions import SystemActor, can_create_account
+from ..permissions import SystemActor, can_create_account, require
 from ..rules.credit_code import is_valid_credit_code, normalize_credit_code
 from ..rules.settings import RuleSettings
 
@@ -50,8 +50,14 @@ def create_user(
     email: str | None = None,
     expert: dict | None = None,
 ) -> User:
-    if not can_create_account(actor, role):
-        raise Forbidden(_("A %(actor)s may not create %(role)s accounts.", actor=actor.role.value, role=role.value))
+    require(
+        can_create_account(actor, role),
+        _(
+            "A %(actor)s may not create %(role)s accounts.",
+            actor=getattr(actor.role, "value", actor.username),
+            role=role.value,
+        ),
+    )
     errors = []
     if len(password) < 8:
         errors.append({"field": "password", "message": _("At least 8 characters.")})

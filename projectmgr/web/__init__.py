@@ -4,38 +4,46 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import permissions
 from ..errors import DomainError, Forbidden, NotFound
+from ..permissions import require
 from ..unit_of_work import committing
 
 bp = Blueprint("web", __name__)
 
 
-def staff_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
+def allowed(predicate):
+    """A page for the users `predicate(user)` admits (a `can_<action>` of permissions.py); others
+    get 403."""
 
-    return wrapped
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(predicate(current_user), _("You may not open this page."))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
-def readers_required(view):
-    """Staff, leaders and admins: dashboards and the radar."""
+@bp.errorhandler(Forbidden)
+def forbidden(exc):
+    return render_template("errors/403.html"), 403
 
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.can_read_all:
-            abort(403)
-        return view(*args, **kwargs)
 
-    return wrapped
+@bp.app_context_processor
+def permission_predicates() -> dict:
+    """Templates ask the same `can_<action>(user, obj)` questions as the pages and the API."""
+    return PREDICATES
+
+
+PREDICATES = {name: getattr(permissions, name) for name in dir(permissions) if name.startswith("can_")}
 
 
 def apply(form, action) -> bool:

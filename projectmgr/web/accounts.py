@@ -17,9 +17,9 @@ from .. import labels
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
-from ..permissions import CREATABLE_ROLES
+from ..permissions import can_create_account, can_manage_accounts
 from ..services import registry
-from . import apply, bp, saved, staff_required
+from . import allowed, apply, bp, saved
 from .forms import choices
 from .pages import PER_PAGE, _enum_arg, _page
 
@@ -64,15 +64,14 @@ def _organizations() -> list[SelectChoice]:
 
 
 def _account_choices(form: AccountForm) -> None:
-    roles = CREATABLE_ROLES.get(current_user.role, set())
-    form.role.choices = choices({r: v for r, v in labels.ROLES.items() if Role(r) in roles})
+    form.role.choices = choices({r: v for r, v in labels.ROLES.items() if can_create_account(current_user, Role(r))})
     orgs = _organizations()
     form.organization_id.choices = [SelectChoice("", "—"), *orgs]
     form.conflicts.choices = orgs
 
 
 @bp.route("/accounts")
-@staff_required
+@allowed(can_manage_accounts)
 def accounts():
     role = _enum_arg("role", Role)
     q = (request.args.get("q") or "").strip()[:100]
@@ -103,7 +102,7 @@ def accounts():
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_manage_accounts)
 def new_account():
     form = AccountForm()
     _account_choices(form)
@@ -141,7 +140,7 @@ def new_account():
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_manage_accounts)
 def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():

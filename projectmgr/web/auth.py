@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
-from ..models import Role, User
+from ..models import User
+from ..permissions import can_read_dashboard, can_review
 from ..security import signin_limit
 from ..services.registry import authenticate
 from ..unit_of_work import committing
@@ -66,8 +67,8 @@ def set_language():
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("web.login"))
-    if current_user.role == Role.owner:
-        return redirect(url_for("web.projects"))
-    if current_user.role == Role.expert:
+    if can_read_dashboard(current_user):
+        return redirect(url_for("web.dashboard"))
+    if can_review(current_user):
         return redirect(url_for("web.reviews"))
-    return redirect(url_for("web.dashboard"))
+    return redirect(url_for("web.projects"))

@@ -20,10 +20,11 @@ from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Flag, Level
+from ..permissions import can_export, can_import_projects, can_read_evaluation, can_run_evaluation, require
 from ..services import evaluation as service
 from ..services import excel, settings
 from ..unit_of_work import committing
-from . import apply, bp, int_arg, readers_required, staff_required
+from . import allowed, apply, bp, int_arg
 from .charts import grade_distribution
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
 
@@ -48,7 +49,7 @@ def _year() -> int:
 
 
 @bp.route("/evaluation")
-@readers_required
+@allowed(can_read_evaluation)
 def evaluation():
     year = _year()
     query = service.evaluations_query(year)
@@ -93,7 +94,7 @@ def _weights() -> SimpleNamespace:
 
 
 @bp.route("/evaluation/run", methods=["POST"])
-@staff_required
+@allowed(can_run_evaluation)
 def evaluation_run():
     year = _year()
     evaluations: list = []
@@ -113,7 +114,7 @@ def evaluation_run():
 
 
 @bp.route("/evaluation/<int:evaluation_id>", methods=["GET", "POST"])
-@readers_required
+@allowed(can_read_evaluation)
 def evaluation_detail(evaluation_id: int):
     try:
         ev = service.find_evaluation(evaluation_id)
@@ -124,8 +125,7 @@ def evaluation_detail(evaluation_id: int):
     if request.method == "GET":
         form.grade.data = (ev.grade or ev.proposed_grade).value
     if request.method == "POST":
-        if not current_user.is_staff:
-            abort(403)
+        require(can_run_evaluation(current_user), _("Only bureau staff confirm grades."))
         if form.validate_on_submit() and apply(
             form,
             lambda: service.confirm(current_user, ev, form.grade.data, form.reason.data, date.today(), settings()),
@@ -136,7 +136,7 @@ def evaluation_detail(evaluation_id: int):
 
 
 @bp.route("/evaluation/export.xlsx")
-@readers_required
+@allowed(can_export)
 def evaluation_export():
     year = _year()
     stream = excel.export_evaluation(year, excel.current_lang())
@@ -144,7 +144,7 @@ def evaluation_export():
 
 
 @bp.route("/projects/export.xlsx")
-@readers_required
+@allowed(can_export)
 def projects_export():
     filters = list_filters()
     stream = excel.export_projects(current_user, filters, excel.current_lang())
@@ -152,7 +152,7 @@ def projects_export():
 
 
 @bp.route("/overdue/export.xlsx")
-@readers_required
+@allowed(can_export)
 def overdue_export():
     flag = _enum_arg("flag", Flag)
     stream = excel.export_overdue(
@@ -167,7 +167,7 @@ def overdue_export():
 
 
 @bp.route("/projects/import", methods=["GET", "POST"])
-@staff_required
+@allowed(can_import_projects)
 def projects_import():
     form = ImportForm()
     if request.method == "POST":
@@ -185,7 +185,7 @@ def projects_import():
 
 
 @bp.route("/projects/import/template.xlsx")
-@staff_required
+@allowed(can_import_projects)
 def projects_import_template():
     stream = excel.template(excel.current_lang())
     return xlsx_response(stream, "projects-template.xlsx")

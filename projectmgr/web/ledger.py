@@ -18,10 +18,11 @@ from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import User
+from ..permissions import can_export, can_import_ledger, can_keep_ledger, can_read_ledger, require
 from ..services import excel, settings
 from ..services import ledger as service
 from ..unit_of_work import committing
-from . import apply, bp, int_arg, readers_required, saved, staff_required
+from . import allowed, apply, bp, int_arg, saved
 from .charts import STATUS_LABELS, ledger_progress
 from .forms import DecimalTextField
 
@@ -96,7 +97,7 @@ def _input(form: TargetForm, year: int, ids: dict) -> service.TargetInput:
 
 
 @bp.route("/ledger")
-@readers_required
+@allowed(can_read_ledger)
 def ledger():
     year = _year()
     views = service.ledger(year, date.today(), settings())
@@ -117,7 +118,7 @@ def ledger():
 
 
 @bp.route("/ledger/targets/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_keep_ledger)
 def ledger_new_target():
     year = _year()
     form = TargetForm()
@@ -134,7 +135,7 @@ def ledger_new_target():
 
 
 @bp.route("/ledger/targets/<int:target_id>/edit", methods=["GET", "POST"])
-@staff_required
+@allowed(can_keep_ledger)
 def ledger_edit_target(target_id: int):
     """Change a target's title, unit, value, place in the tree, officer, progress source or note
     (its year is changed through the API or an Excel import)."""
@@ -161,7 +162,7 @@ def ledger_edit_target(target_id: int):
 
 
 @bp.route("/ledger/targets/<int:target_id>", methods=["GET", "POST"])
-@readers_required
+@allowed(can_read_ledger)
 def ledger_target(target_id: int):
     try:
         target = service.find_target(target_id)
@@ -171,8 +172,7 @@ def ledger_target(target_id: int):
     if request.method == "GET":
         form.recorded_on.data = min(date.today(), date(target.year, 12, 31))
     if request.method == "POST":
-        if not current_user.is_staff:
-            abort(403)
+        require(can_keep_ledger(current_user), _("Only bureau staff keep the target ledger."))
         if form.validate_on_submit():
             upload = form.file.data
             if apply(
@@ -204,7 +204,7 @@ def ledger_target(target_id: int):
 
 
 @bp.route("/ledger/evidence/<int:entry_id>")
-@readers_required
+@allowed(can_read_ledger)
 def ledger_evidence(entry_id: int):
     try:
         entry = service.find_entry(entry_id)
@@ -219,7 +219,7 @@ def ledger_evidence(entry_id: int):
 
 
 @bp.route("/ledger/export.xlsx")
-@readers_required
+@allowed(can_export)
 def ledger_export():
     year = _year()
     stream = excel.export_ledger(year, date.today(), settings(), excel.current_lang())
@@ -227,7 +227,7 @@ def ledger_export():
 
 
 @bp.route("/ledger/import", methods=["POST"])
-@staff_required
+@allowed(can_import_ledger)
 def ledger_import():
     form = UploadForm()
     year = _year()

@@ -40,11 +40,12 @@ from ..models import (
     Role,
     User,
 )
+from ..permissions import can_form_panel, can_read_dashboard, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
-from . import apply, bp, readers_required, saved, staff_required
+from . import allowed, apply, bp, saved
 from .forms import DecimalTextField, DrawForm, MoneyField, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
 
@@ -58,7 +59,7 @@ def _counts(query, column) -> dict[str, int]:
 
 
 @bp.route("/dashboard")
-@readers_required
+@allowed(can_read_dashboard)
 def dashboard():
     """Open items past their due date: counts by kind and level, the very late, the list."""
     today = date.today()
@@ -264,7 +265,7 @@ def _register(form: ProjectForm) -> Project:
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_register_project)
 def new_project():
     form = ProjectForm()
     if request.method == "GET":
@@ -322,7 +323,7 @@ def _draw_spec(form: DrawForm) -> dict:
 
 
 @bp.route("/projects/<int:project_id>/panel", methods=["GET", "POST"])
-@staff_required
+@allowed(can_form_panel)
 def panel(project_id: int):
     """Form the acceptance panel by choice or by a random draw (municipal projects)."""
     project = load_project(project_id)
