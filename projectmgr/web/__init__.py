@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -59,8 +59,15 @@ def apply(form, action) -> bool:
     except Forbidden:
         abort(403)
     except DomainError as exc:
+        g.refusal_status = exc.status
         show_error(exc, form)
         return False
+
+
+def failed_status() -> int:
+    """The status of a page shown again after a failed form: 409 when the write lost a race or
+    conflicts with the project's state (stale_version, conflict, invalid_transition), else 422."""
+    return 409 if g.get("refusal_status") == 409 else 422
 
 
 def show_error(exc: DomainError, form=None) -> None:

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
 from ..permissions import can_create_account, can_manage_accounts
 from ..services import registry
-from . import allowed, apply, bp, saved
+from . import allowed, apply, bp, failed_status, saved
 from .forms import choices
 from .pages import PER_PAGE, _enum_arg, _page
 
@@ -135,7 +135,7 @@ def new_account():
         if apply(form, create):
             saved()
             return redirect(url_for("web.accounts", q=form.username.data.strip()))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/account_form.html", form=form), status
 
 
@@ -156,5 +156,5 @@ def new_organization():
         if apply(form, create):
             saved()
             return redirect(url_for("web.new_account"))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/organization_form.html", form=form, title=_("New organization")), status

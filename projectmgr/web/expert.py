@@ -22,7 +22,7 @@ from ..models import Organization, Plan, Project, Score, State
 from ..permissions import can_record_for_project, can_review, can_score, can_see_others_scores, require
 from ..services import attachments, panels
 from ..services.project_view import project_detail
-from . import allowed, apply, bp
+from . import allowed, apply, bp, failed_status
 from .forms import ConflictForm, choices
 from .pages import load_project, render_project
 
@@ -247,7 +247,7 @@ def upload_attachment(project_id: int):
     if form.validate_on_submit() and apply(form, lambda: _store(project, form.file.data)):
         flash(_("The file is attached."), "success")
         return redirect(url_for("web.project", project_id=project.id) + "#attachments")
-    return render_project(project, 422, attachment_form=form)
+    return render_project(project, failed_status(), attachment_form=form)
 
 
 @bp.route("/attachments/<int:attachment_id>")

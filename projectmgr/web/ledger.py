@@ -22,7 +22,7 @@ from ..permissions import can_export, can_import_ledger, can_keep_ledger, can_re
 from ..services import excel, settings
 from ..services import ledger as service
 from ..unit_of_work import committing
-from . import allowed, apply, bp, int_arg, saved
+from . import allowed, apply, bp, failed_status, int_arg, saved
 from .charts import STATUS_LABELS, ledger_progress
 from .forms import DecimalTextField
 
@@ -157,7 +157,7 @@ def ledger_edit_target(target_id: int):
         if apply(form, lambda: service.update_target(current_user, target, data)):
             saved()
             return redirect(url_for("web.ledger_target", target_id=target.id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/ledger_target_form.html", form=form, year=target.year, target=target), status
 
 

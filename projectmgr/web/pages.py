@@ -16,7 +16,7 @@ from ..services import funds, settings
 from ..services.project_view import project_detail
 from ..services.projects import ProjectFilters, find_project, project_query
 from ..services.transitions import transition, trigger_choices
-from . import apply, bp, int_arg, saved
+from . import apply, bp, failed_status, int_arg, saved
 from .diagram import lifecycle_svg
 from .forms import (
     DisbursementForm,
@@ -152,7 +152,7 @@ def project_transition(project_id: int):
         saved()
         return redirect(url_for("web.project", project_id=project.id))
     db.session.refresh(project)
-    return render_project(project, 422, transition_form=form)
+    return render_project(project, failed_status(), transition_form=form)
 
 
 def _record(project_id: int, form_cls, form_name: str, action):
@@ -161,7 +161,7 @@ def _record(project_id: int, form_cls, form_name: str, action):
     if form.validate_on_submit() and apply(form, lambda: action(project, form)):
         saved()
         return redirect(url_for("web.project", project_id=project.id) + "#funds")
-    return render_project(project, 422, **{form_name: form})
+    return render_project(project, failed_status(), **{form_name: form})
 
 
 @bp.route("/projects/<int:project_id>/disbursements", methods=["POST"])
@@ -268,5 +268,5 @@ def report(project_id: int, kind: str):
         ):
             saved()
             return redirect(url_for("web.project", project_id=project.id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/report.html", project=project, form=form, kind=report_kind), status

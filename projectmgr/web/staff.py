@@ -45,7 +45,7 @@ from ..rules.deadlines import days_overdue, is_very_late
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
-from . import allowed, apply, bp, saved
+from . import allowed, apply, bp, failed_status, saved
 from .forms import DecimalTextField, DrawForm, MoneyField, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
 
@@ -275,7 +275,7 @@ def new_project():
     if form.validate_on_submit() and apply(form, lambda: created.append(_register(form))):
         saved()
         return redirect(url_for("web.project", project_id=created[0].id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     rows = list(zip(BUDGET_CATEGORIES, form.budget_rows, strict=True))
     return render_template("web/new_project.html", form=form, budget_rows=rows), status
 
@@ -367,7 +367,7 @@ def panel(project_id: int):
     elif current is not None:
         choose_form.expert_ids.data = [m.expert_id for m in current.members if m.conflict_declared_at is None]
     chosen = set(choose_form.expert_ids.data or [])
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return (
         render_template(
             "web/panel.html",
