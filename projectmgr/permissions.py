@@ -176,6 +176,7 @@ def can_export(user: Actor | None) -> bool:
 
 
 def can_read_overdue(user: Actor | None) -> bool:
+    """The overdue radar (the bureau's dashboard)."""
     return _reads_all(user)
 
 
@@ -187,18 +188,9 @@ def can_read_ledger(user: Actor | None) -> bool:
     return _reads_all(user)
 
 
-def can_read_dashboard(user: Actor | None) -> bool:
-    """The overdue radar and the bureau's dashboards."""
-    return _reads_all(user)
-
-
 def can_list_projects(user: Actor | None) -> bool:
     """The project list: everyone but experts, who reach their projects through their reviews."""
     return user is not None and user.role is not None and user.role != Role.expert
-
-
-def can_list_organizations(user: Actor | None) -> bool:
-    return _reads_all(user)
 
 
 # --- the owner's work -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import User
-from ..permissions import can_read_dashboard, can_review
+from ..permissions import can_read_overdue, can_review
 from ..security import signin_limit
 from ..services.registry import authenticate
 from ..unit_of_work import committing
@@ -67,7 +67,7 @@ def set_language():
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("web.login"))
-    if can_read_dashboard(current_user):
+    if can_read_overdue(current_user):
         return redirect(url_for("web.dashboard"))
     if can_review(current_user):
         return redirect(url_for("web.reviews"))

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from .. import labels
@@ -128,11 +128,6 @@ class ExtensionForm(FlaskForm):
 
 class ConflictForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20000)])
-
-
-def positive_int(form, field):
-    if field.data is not None and field.data < 1:
-        raise ValidationError(_l("Must be at least 1."))
 
 
 class DrawForm(FlaskForm):

@@ -40,7 +40,7 @@ from ..models import (
     Role,
     User,
 )
-from ..permissions import can_form_panel, can_read_dashboard, can_register_project
+from ..permissions import can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
@@ -59,7 +59,7 @@ def _counts(query, column) -> dict[str, int]:
 
 
 @bp.route("/dashboard")
-@allowed(can_read_dashboard)
+@allowed(can_read_overdue)
 def dashboard():
     """Open items past their due date: counts by kind and level, the very late, the list."""
     today = date.today()
