@@ -14,6 +14,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import labels
 from ..downloads import xlsx_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -23,7 +24,7 @@ from ..services import excel, settings
 from ..services import ledger as service
 from ..unit_of_work import committing
 from . import allowed, apply, bp, failed_status, int_arg, saved
-from .charts import STATUS_LABELS, ledger_progress
+from .charts import ledger_progress
 from .forms import DecimalTextField
 
 
@@ -102,14 +103,14 @@ def ledger():
     year = _year()
     views = service.ledger(year, date.today(), settings())
     flat = service.flatten(views)
-    counts = {s: sum(1 for v in flat if v.status == s) for s in STATUS_LABELS}
+    counts = {s: sum(1 for v in flat if v.status == s) for s in labels.LEDGER_STATUS}
     return render_template(
         "web/ledger.html",
         year=year,
         years=sorted(set(service.years()) | {date.today().year, year}, reverse=True),
         rows=flat,
         counts=counts,
-        status_labels=STATUS_LABELS,
+        status_labels=labels.LEDGER_STATUS,
         metrics=service.METRICS,
         chart=ledger_progress(flat),
         upload=UploadForm(),
@@ -197,7 +198,7 @@ def ledger_target(target_id: int):
         v=view,
         t=target,
         form=form,
-        status_labels=STATUS_LABELS,
+        status_labels=labels.LEDGER_STATUS,
         metric=service.METRICS.get(target.metric) if target.metric else None,
         entries=list(reversed(target.entries)),
     )
