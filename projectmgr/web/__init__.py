@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import Blueprint, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -37,6 +37,12 @@ def forbidden(exc):
     return render_template("errors/403.html"), 403
 
 
+@bp.errorhandler(NotFound)
+def not_found(exc):
+    """A page's lookup found nothing the user may see."""
+    return render_template("errors/404.html"), 404
+
+
 @bp.app_context_processor
 def permission_predicates() -> dict:
     """Templates ask the same `can_<action>(user, obj)` questions as the pages and the API."""
@@ -54,10 +60,8 @@ def apply(form, action) -> bool:
         with committing():
             action()
         return True
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+    except (NotFound, Forbidden):
+        raise  # the blueprint's 404 and 403 pages
     except DomainError as exc:
         g.refusal_status = exc.status
         show_error(exc, form)

@@ -4,7 +4,7 @@ and the project import (Excel) with its template."""
 from datetime import date
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional
 
 from .. import labels
 from ..downloads import xlsx_response
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Flag, Level
 from ..permissions import can_export, can_import_projects, can_read_evaluation, can_run_evaluation, require
@@ -116,10 +116,7 @@ def evaluation_run():
 @bp.route("/evaluation/<int:evaluation_id>", methods=["GET", "POST"])
 @allowed(can_read_evaluation)
 def evaluation_detail(evaluation_id: int):
-    try:
-        ev = service.find_evaluation(evaluation_id)
-    except NotFound:
-        abort(404)
+    ev = service.find_evaluation(evaluation_id)
     form = ConfirmForm()
     form.grade.choices = [(k, str(v)) for k, v in labels.GRADES.items()]
     if request.method == "GET":

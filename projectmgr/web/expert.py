@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Organization, Plan, Project, Score, State
 from ..permissions import can_record_for_project, can_review, can_score, can_see_others_scores, require
@@ -253,10 +253,7 @@ def upload_attachment(project_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(attachment_id: int):
-    try:
-        attachment = attachments.find_attachment(current_user, attachment_id)
-    except NotFound:
-        abort(404)
+    attachment = attachments.find_attachment(current_user, attachment_id)
     path = attachments.file_path(attachment, attachments.storage_dir())
     if not path.is_file():
         abort(404)

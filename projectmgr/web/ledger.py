@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import labels
 from ..downloads import xlsx_response
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..models import User
 from ..permissions import can_export, can_import_ledger, can_keep_ledger, can_read_ledger, require
@@ -140,10 +140,7 @@ def ledger_new_target():
 def ledger_edit_target(target_id: int):
     """Change a target's title, unit, value, place in the tree, officer, progress source or note
     (its year is changed through the API or an Excel import)."""
-    try:
-        target = service.find_target(target_id)
-    except NotFound:
-        abort(404)
+    target = service.find_target(target_id)
     form = TargetForm()
     _fill(form, target.year, target)
     if request.method == "GET":
@@ -165,10 +162,7 @@ def ledger_edit_target(target_id: int):
 @bp.route("/ledger/targets/<int:target_id>", methods=["GET", "POST"])
 @allowed(can_read_ledger)
 def ledger_target(target_id: int):
-    try:
-        target = service.find_target(target_id)
-    except NotFound:
-        abort(404)
+    target = service.find_target(target_id)
     form = ProgressForm()
     if request.method == "GET":
         form.recorded_on.data = min(date.today(), date(target.year, 12, 31))
@@ -207,10 +201,7 @@ def ledger_target(target_id: int):
 @bp.route("/ledger/evidence/<int:entry_id>")
 @allowed(can_read_ledger)
 def ledger_evidence(entry_id: int):
-    try:
-        entry = service.find_entry(entry_id)
-    except NotFound:
-        abort(404)
+    entry = service.find_entry(entry_id)
     return send_file(
         service.evidence_dir() / entry.evidence_stored_name,
         mimetype=entry.evidence_content_type,

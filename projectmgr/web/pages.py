@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import labels
-from ..errors import NotFound
 from ..extensions import db
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
@@ -53,10 +52,8 @@ def _page() -> int:
 
 
 def load_project(project_id: int) -> Project:
-    try:
-        return find_project(current_user, project_id)
-    except NotFound:
-        abort(404)
+    """The project if the signed-in user may see it; otherwise the 404 page (web/__init__.py)."""
+    return find_project(current_user, project_id)
 
 
 @bp.route("/projects")
