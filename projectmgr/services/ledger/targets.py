@@ -4,12 +4,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ...errors import NotFound, ValidationFailed
+from ...errors import ValidationFailed
 from ...extensions import db
 from ...models import LedgerTarget, User
 from ...permissions import can_be_responsible, can_keep_ledger, require
+from ..registry import get_or_404
 from .metrics import METRICS
 
 
@@ -128,10 +130,7 @@ def update_target(user: User, target: LedgerTarget, data: TargetInput) -> Ledger
 
 
 def find_target(target_id: int) -> LedgerTarget:
-    target = db.session.get(LedgerTarget, target_id)
-    if target is None:
-        raise NotFound(_("No target %(id)s.", id=target_id))
-    return target
+    return get_or_404(LedgerTarget, target_id, _l("target"))
 
 
 def years() -> list[int]:
