@@ -168,6 +168,11 @@ def can_be_responsible(user: User | None) -> bool:
     return _is_staff(user)
 
 
+def can_own_projects(user: User | None) -> bool:
+    """Who may be named a project's owner (of their organization's projects)."""
+    return user is not None and user.role == Role.owner
+
+
 # --- reading the bureau's records -------------------------------------------------------------
 
 
@@ -250,9 +255,10 @@ def can_see_integrity_count(user: Actor | None, panel: Panel | None) -> bool:
 
 
 def can_see_history_details(user: Actor | None) -> bool:
-    """The per-member totals a conclusion records in the project's history (written only once the
-    panel has concluded)."""
-    return can_see_all_scores(user, concluded=True)
+    """The per-member totals a conclusion records in the project's history. A history row does not
+    say whether a later round is still scoring, so they go to those who may see other members'
+    scores at any time: staff (leaders read the named sheets in the scores view instead)."""
+    return can_see_others_scores(user, concluded=False)
 
 
 def visible_projects(user: User):

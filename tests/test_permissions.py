@@ -427,8 +427,8 @@ def test_blind_scoring_over_the_api_per_role(make, api):
         "owner": (set(), True),
         "member": ({members[1].id}, True),
     }
-    # The history's per-member totals of the conclusion: the bureau's, not the owner's.
-    for role, shown in [("staff", True), ("leader", True), ("owner", False)]:
+    # The history's per-member totals of the conclusion: staff's, not the leader's or the owner's.
+    for role, shown in [("staff", True), ("admin", True), ("leader", False), ("owner", False)]:
         rows = others[role].get(case.url("/history")).json["items"]
         concluded = [h for h in rows if h["trigger"] == "conclude"]
         assert concluded and ("totals" in (concluded[0]["details"] or {})) is shown, role

@@ -23,6 +23,7 @@ ROLE_PREDICATES = [
     (p.can_review, {Role.expert}),
     (p.can_see_project_messages, STAFF),
     (p.can_be_responsible, STAFF),
+    (p.can_own_projects, {Role.owner}),
     (p.can_flag_project, STAFF),
     (p.can_record_disbursement, STAFF),
     (p.can_decide_extension, STAFF),
@@ -94,7 +95,7 @@ def test_who_sits_on_the_panel(actor):
     role = getattr(actor, "role", None)
     assert p.can_see_panel_members(actor) is (role in READERS)
     assert p.can_see_panel(actor, None) is (role is not None and role != Role.owner)
-    assert p.can_see_history_details(actor) is (role in READERS)
+    assert p.can_see_history_details(actor) is (role in STAFF)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
