@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .errors import DomainError
 from .extensions import db
 from .models import User
+from .permissions import can_import_ledger, can_run_evaluation
 from .unit_of_work import committing
 
 ledger = AppGroup("ledger", help="The target ledger (目标台账).")
@@ -27,12 +28,12 @@ def _as_of(value: str | None) -> date:
     return date.fromisoformat(value) if value else date.today()
 
 
-def _acting(username: str) -> User:
+def _acting(username: str, may) -> User:
     """The account a scripted change is credited to: the one named, never a guess."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"No user {username}.")
-    if not (user.active and user.is_staff):
+    if not (user.active and may(user)):
         raise click.ClickException(f"{username} is not an active bureau staff or admin account.")
     return user
 
@@ -60,7 +61,7 @@ def ledger_import(path, as_of, username):
     """Apply an edited ledger export from PATH; nothing changes if any row is wrong."""
     from .services import excel, settings
 
-    user = _acting(username)
+    user = _acting(username, can_import_ledger)
     try:
         with committing(), open(path, "rb") as stream:
             result = excel.import_ledger(user, stream, _as_of(as_of), settings())
@@ -82,7 +83,7 @@ def evaluation_run(year, as_of, confirm, username):
     from .services import evaluation as service
     from .services import settings
 
-    user, when, rules = _acting(username), _as_of(as_of), settings()
+    user, when, rules = _acting(username, can_run_evaluation), _as_of(as_of), settings()
     try:
         with committing():
             evaluations = service.run_evaluation(user, year, when, rules)

@@ -163,7 +163,8 @@ def can_manage_accounts(user: Actor | None) -> bool:
     return _is_staff(user)
 
 
-def can_see_history_details(user: Actor | None) -> bool:
+def can_see_project_messages(user: Actor | None, project: Project | None = None) -> bool:
+    """The reminders and messages sent about a project."""
     return _is_staff(user)
 
 
@@ -206,6 +207,14 @@ def can_read_audit_log(user: Actor | None) -> bool:
 
 def can_read_project_history(user: Actor | None) -> bool:
     return _has_role(user, Role.auditor)
+def can_be_responsible(user: User | None) -> bool:
+    """Who may be named the staff member responsible for a project or a ledger target."""
+    return _is_staff(user)
+
+
+def can_own_projects(user: User | None) -> bool:
+    """Who may be named a project's owner (of their organization's projects)."""
+    return user is not None and user.role == Role.owner
 
 
 # --- reading the bureau's records -------------------------------------------------------------
@@ -216,6 +225,7 @@ def can_export(user: Actor | None) -> bool:
 
 
 def can_read_overdue(user: Actor | None) -> bool:
+    """The overdue radar (the bureau's dashboard)."""
     return _reads_all(user)
 
 
@@ -227,8 +237,10 @@ def can_read_ledger(user: Actor | None) -> bool:
     return _reads_all(user)
 
 
-def can_list_organizations(user: Actor | None) -> bool:
-    return _reads_all(user)
+def can_list_projects(user: Actor | None) -> bool:
+    """The project list: everyone but experts, who reach their projects through their reviews, and
+    the security officer and auditor, who see no project data (三员分立)."""
+    return user is not None and user.role is not None and user.role not in (Role.expert, Role.auditor, Role.security_officer)
 
 
 # --- the owner's work -------------------------------------------------------------------------
@@ -253,7 +265,28 @@ def can_score(user: Actor | None, member: PanelMember | None) -> bool:
 
 def can_see_panel(user: Actor | None, project: Project) -> bool:
     """Who the panel's members are is hidden from the project's owner."""
-    return user is not None and user.role != Role.owner
+    return user is not None and user.role is not None and user.role != Role.owner
+
+
+def can_see_panel_members(user: Actor | None, project: Project | None = None) -> bool:
+    """The whole list of members (and who has scored): the bureau; an expert sees only their seat."""
+    return _reads_all(user)
+
+
+# The blind-scoring rule (DESIGN §6), in one place. Before a panel concludes, nobody but bureau staff
+# sees anything of the other members' scoring: their sheets, totals, recommendations, names beside
+# scores, or how many flagged the materials. After the conclusion everyone who sees the project sees
+# the aggregate and the comments; who scored what stays with the bureau (staff and leaders).
+
+
+def scoring_open(panel: Panel | None) -> bool:
+    """A formed panel that has not concluded: the scoring is blind."""
+    return panel is not None and panel.formed_on is not None and not panel.concluded
+
+
+def can_see_others_scores(user: Actor | None, concluded: bool) -> bool:
+    """May `user` see what the other members of a panel scored (`concluded`: has it concluded)?"""
+    return _is_staff(user) or (user is not None and user.role is not None and concluded)
 
 
 def can_see_draw_seed(user: Actor | None) -> bool:
@@ -263,16 +296,20 @@ def can_see_draw_seed(user: Actor | None) -> bool:
 
 
 def can_see_all_scores(user: Actor | None, concluded: bool) -> bool:
-    """The blind-scoring rule: staff see every member's sheet; leaders read the bureau's records,
-    but not who scored what while the panel still scores; members see their own, the owner only
-    the aggregate and unnamed comments after the conclusion."""
-    return _is_staff(user) or (user is not None and user.role == Role.leader and concluded)
+    """Every member's sheet under their name: the bureau, once the blind rule lets them see it."""
+    return _reads_all(user) and can_see_others_scores(user, concluded)
 
 
-def can_see_integrity_count(user: Actor, panel: Panel | None) -> bool:
-    """How many members flagged the materials is the bureau's to see until the panel concludes;
-    owners and experts see it afterwards (or when no panel has been formed)."""
-    return user.can_read_all or panel is None or panel.concluded or panel.formed_on is None
+def can_see_integrity_count(user: Actor | None, panel: Panel | None) -> bool:
+    """How many members flagged the materials (the integrity check's figures)."""
+    return can_see_others_scores(user, not scoring_open(panel))
+
+
+def can_see_history_details(user: Actor | None) -> bool:
+    """The per-member totals a conclusion records in the project's history. A history row does not
+    say whether a later round is still scoring, so they go to those who may see other members'
+    scores at any time: staff (leaders read the named sheets in the scores view instead)."""
+    return can_see_others_scores(user, concluded=False)
 
 
 def visible_projects(user: User):

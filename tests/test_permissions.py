@@ -10,6 +10,7 @@ from projectmgr.extensions import db
 from projectmgr.models import Level, Role
 from projectmgr.rules.credit_code import make_credit_code
 from tests.conftest import STRONG_PASSWORD
+from tests.test_panels import applied_project, experts, formed_panel, score
 
 
 def row_counts() -> dict[str, int]:
@@ -387,3 +388,54 @@ def test_sweep_is_for_staff_and_admins(world, role, status):
     expect(r, status)
     db.session.refresh(world.c)
     assert world.c.state.value == ("failed" if status == 200 else "in_progress")
+
+
+# --- blind scoring over the API (permissions.can_see_others_scores) ----------------------------
+
+
+def test_blind_scoring_over_the_api_per_role(make, api):
+    """Before the conclusion only staff see what other members scored (sheets, the integrity
+    count); afterwards leaders see the named sheets too, owners and experts only the aggregate."""
+    case = applied_project(make, api)
+    members = experts(make, 5)
+    formed_panel(case, members)
+    for n, member in enumerate(members):
+        assert score(case, member, 80 + n, integrity_concern=n == 0, comment=f"意见{n}").status_code == 200
+    others = {
+        "staff": case.s,
+        "admin": api.as_(make.user(Role.admin)),
+        "leader": api.as_(make.user(Role.leader)),
+        "owner": case.o,
+        "member": api.as_(members[1]),
+    }
+
+    def seen(client) -> tuple[set, bool]:
+        scores = client.get(case.url("/scores")).json
+        detail = client.get(case.url("")).json
+        flags_shown = any(c["key"] == "integrity" for c in detail["binding_checks"])
+        return {m["expert_id"] for m in scores.get("members") or []}, flags_shown
+
+    everyone = {m.id for m in members}
+    before = {role: seen(c) for role, c in others.items()}
+    assert before == {
+        "staff": (everyone, True),
+        "admin": (everyone, True),
+        "leader": (set(), False),
+        "owner": (set(), False),
+        "member": ({members[1].id}, False),
+    }
+    r = case.fire("conclude")
+    assert r.status_code == 200, r.json
+    after = {role: seen(c) for role, c in others.items()}
+    assert after == {
+        "staff": (everyone, True),
+        "admin": (everyone, True),
+        "leader": (everyone, True),
+        "owner": (set(), True),
+        "member": ({members[1].id}, True),
+    }
+    # The history's per-member totals of the conclusion: staff's, not the leader's or the owner's.
+    for role, shown in [("staff", True), ("admin", True), ("leader", False), ("owner", False)]:
+        rows = others[role].get(case.url("/history")).json["items"]
+        concluded = [h for h in rows if h["trigger"] == "conclude"]
+        assert concluded and ("totals" in (concluded[0]["details"] or {})) is shown, role

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from projectmgr.errors import Conflict, StaleVersion, ValidationFailed
 from projectmgr.extensions import db
@@ -150,6 +151,61 @@ def test_a_page_write_on_a_changed_project_says_so_and_writes_nothing(app, pendi
     assert decision_unchanged(project.id) == before
 
 
+def signed_in(app, user):
+    page = app.test_client()
+    assert page.post("/login", data={"username": user.username, "password": "password123"}).status_code == 302
+    return page
+
+
+@pytest.fixture
+def racing_organization():
+    """Another request registers the same credit code between the page's check and its insert:
+    the insert meets the unique constraint (IntegrityError) at the flush."""
+    code = make_credit_code("91410000999999999")
+    fired = []
+
+    def insert_first(session, _context, _instances):
+        if not fired and any(isinstance(o, Organization) for o in session.new):
+            fired.append(True)
+            with db.engine.begin() as conn:
+                conn.execute(insert(Organization).values(name="抢先", kind=OrgKind.enterprise, credit_code=code))
+
+    event.listen(Session, "before_flush", insert_first)
+    yield code
+    event.remove(Session, "before_flush", insert_first)
+    assert fired
+
+
+def test_a_page_write_that_meets_a_constraint_is_a_409_conflict_and_writes_nothing(app, make, racing_organization):
+    page = signed_in(app, make.user(Role.staff))
+    form = {"name": "中原特钢", "kind": "enterprise", "credit_code": racing_organization}
+    r = page.post("/organizations/new", data=form, headers={"Accept-Language": "en"})
+    assert r.status_code == 409
+    assert '<div class="flash error" role="alert">This conflicts with a record saved at the same time' in r.get_data(
+        as_text=True
+    )
+    with db.engine.connect() as conn:
+        names = conn.scalars(select(Organization.name).where(Organization.credit_code == racing_organization)).all()
+    assert names == ["抢先"]  # the other request's row, not ours
+
+
+def test_a_transition_on_a_page_read_before_a_change_is_a_409(app, make):
+    staff = make.user(Role.staff)
+    project = make.project(staff=staff, start=START, end=END)
+    version = project.version
+    someone_else_changes(project.id)
+    page = signed_in(app, staff)
+    r = page.post(
+        f"/projects/{project.id}/transition",
+        data={"trigger": "start", "version": str(version)},
+        headers={"Accept-Language": "en"},
+    )
+    assert r.status_code == 409
+    assert '<div class="flash error" role="alert">Someone else changed this project' in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).state.value == "approved"
+
+
 # --- nobody else commits -----------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent / "projectmgr"
@@ -204,3 +260,11 @@ def test_nothing_but_the_commit_path_commits():
                 stray.append(f"projectmgr/{module}:{line} in {function}")
     assert not stray, "commit through projectmgr.unit_of_work.committing() instead: " + ", ".join(stray)
     assert ("unit_of_work.py", "committing") in seen  # the walk does see a commit where there is one
+
+
+def test_the_commit_walk_covers_every_entry_point():
+    """Pages, the API, the command line, the sweep and the services are all under the walk."""
+    walked = {path.relative_to(ROOT).as_posix() for path in ROOT.rglob("*.py")}
+    for entry in ("web/__init__.py", "web/pages.py", "api/core.py", "cli.py", "cli_year.py", "services/sweep.py"):
+        assert entry in walked, entry
+    assert any(m.startswith("services/") and m.count("/") > 1 for m in walked)  # packages below services too

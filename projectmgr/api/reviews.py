@@ -5,7 +5,8 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..permissions import EXPERTS, STAFF, can_review, can_see_draw_seed, can_see_panel, require
+from ..errors import NotFound
+from ..permissions import EXPERTS, STAFF, can_see_draw_seed, can_see_panel, can_see_panel_members, require
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
 from ..services.project_view import day, project_summary
@@ -85,11 +86,9 @@ def get_panel(user, project_id: int):
     require(can_see_panel(user, project), _("The panel's members are not shown to the owner."))
     panel = panels.panel_for_round(project) or panels.current_panel(project.id)
     if panel is None:
-        from ..errors import NotFound
-
         raise NotFound(_("This project has no panel yet."))
     data = _panel_json(panel, can_see_draw_seed(user))
-    if can_review(user):  # a member sees their own seat, not who else sits
+    if not can_see_panel_members(user, project):  # a member sees their own seat, not who else sits
         data["members"] = [m for m in data["members"] if m["expert_id"] == user.id]
     data["scoresheet"] = _criteria(panels.scoresheet(project))
     return data

@@ -15,7 +15,6 @@ from decimal import Context, Decimal, localcontext
 
 from .settings import RuleSettings
 
-STATUSES = ("on_track", "at_risk", "behind")
 _ZERO, _ONE = Decimal(0), Decimal(1)
 
 

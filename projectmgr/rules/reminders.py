@@ -38,12 +38,6 @@ def rule_kind(rule: str) -> str:
     return rule.split(":", 1)[0]
 
 
-def rule_days(rule: str) -> int:
-    """'before:14' -> 14, 'after:7' -> 7; 0 for the others."""
-    _, _, days = rule.partition(":")
-    return int(days) if days.isdigit() else 0
-
-
 def reminder_due(due_date: date, as_of: date, s: RuleSettings) -> str | None:
     """The latest reminder rule whose day has come on as_of, or None before the first one."""
     if as_of < due_date:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..facts.figures import current_panel, project_facts
 from ..models import Project
-from ..permissions import can_see_integrity_count
+from ..permissions import can_see_integrity_count, can_see_others_scores
 from ..rules.indicators import IndicatorFact, completion_of
 from ..rules.money import format_money
 from . import funds, settings
@@ -59,7 +59,9 @@ def project_summary(project: Project) -> dict:
 def _integrity_visible(project: Project, user) -> bool:
     """Scoring is blind: how many members flagged the materials is the bureau's to see until the
     panel concludes; owners and experts see it afterwards."""
-    return can_see_integrity_count(user, None if user.can_read_all else current_panel(project.id))
+    if can_see_others_scores(user, concluded=False):  # staff: no need to read the panel
+        return True
+    return can_see_integrity_count(user, current_panel(project.id))
 
 
 def project_detail(project: Project, user, when: date, allowed: list[str] | None = None) -> dict:

@@ -19,11 +19,17 @@ from ..models import (
     Organization,
     Plan,
     Project,
-    Role,
     State,
     User,
 )
-from ..permissions import can_register_project, can_view_project, require, visible_projects
+from ..permissions import (
+    can_be_responsible,
+    can_own_projects,
+    can_register_project,
+    can_view_project,
+    require,
+    visible_projects,
+)
 from ..rules.settings import RuleSettings
 from . import due_items
 from .credit import credit_problems
@@ -76,13 +82,13 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
     if db.session.get(Organization, data.organization_id) is None:
         err("organization_id", _("No such organization."))
     owner = db.session.get(User, data.owner_id)
-    if owner is None or owner.role != Role.owner:
+    if not can_own_projects(owner):
         err("owner_id", _("No such project owner."))
     elif owner.organization_id != data.organization_id:
         err("owner_id", _("The owner does not belong to the undertaking organization."))
     if data.responsible_staff_id is not None:
         staff = db.session.get(User, data.responsible_staff_id)
-        if staff is None or not staff.is_staff:
+        if not can_be_responsible(staff):
             err("responsible_staff_id", _("No such bureau staff member."))
     if data.end_date < data.start_date:
         err("end_date", _("The end date is before the start date."))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.log import record, user_target
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     Aggregation,
@@ -22,7 +22,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..permissions import SystemActor, can_create_account
+from ..permissions import SystemActor, can_create_account, require
 from ..rules.credit_code import is_valid_credit_code, normalize_credit_code
 from ..rules.settings import RuleSettings
 from . import accounts
@@ -57,8 +57,14 @@ def create_user(
 ) -> User:
     """`policy_exempt` is for `demo load` (and the tests' factory) only: no page, API or command
     offers it. Everyone else's password passes the policy (issue 13 item 1)."""
-    if not can_create_account(actor, role):
-        raise Forbidden(_("A %(actor)s may not create %(role)s accounts.", actor=actor.role.value, role=role.value))
+    require(
+        can_create_account(actor, role),
+        _(
+            "A %(actor)s may not create %(role)s accounts.",
+            actor=getattr(actor.role, "value", actor.username),
+            role=role.value,
+        ),
+    )
     errors = []
     if not policy_exempt:
         cfg = account_settings()

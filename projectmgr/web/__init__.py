@@ -4,38 +4,56 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import permissions
+from ..audit.log import record_refusal
 from ..errors import DomainError, Forbidden, NotFound
+from ..permissions import require
 from ..unit_of_work import committing
 
 bp = Blueprint("web", __name__)
 
 
-def staff_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
+def allowed(predicate):
+    """A page for the users `predicate(user)` admits (a `can_<action>` of permissions.py); others
+    get 403."""
 
-    return wrapped
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(predicate(current_user), _("You may not open this page."))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
-def readers_required(view):
-    """Staff, leaders and admins: dashboards and the radar."""
+@bp.errorhandler(Forbidden)
+def forbidden(exc):
+    """A refused page, recorded in the security log in its own transaction (issue 13 item 7)."""
+    actor = current_user if current_user and current_user.is_authenticated else None
+    record_refusal("forbidden", actor=actor, target=f"{request.method} {request.path}")
+    return render_template("errors/403.html"), 403
 
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.can_read_all:
-            abort(403)
-        return view(*args, **kwargs)
 
-    return wrapped
+@bp.errorhandler(NotFound)
+def not_found(exc):
+    """A page's lookup found nothing the user may see."""
+    return render_template("errors/404.html"), 404
+
+
+@bp.app_context_processor
+def permission_predicates() -> dict:
+    """Templates ask the same `can_<action>(user, obj)` questions as the pages and the API."""
+    return PREDICATES
+
+
+PREDICATES = {name: getattr(permissions, name) for name in dir(permissions) if name.startswith("can_")}
 
 
 def apply(form, action) -> bool:
@@ -46,13 +64,18 @@ def apply(form, action) -> bool:
         with committing():
             action()
         return True
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+    except (NotFound, Forbidden):
+        raise  # the blueprint's 404 and 403 pages
     except DomainError as exc:
+        g.refusal_status = exc.status
         show_error(exc, form)
         return False
+
+
+def failed_status() -> int:
+    """The status of a page shown again after a failed form: 409 when the write lost a race or
+    conflicts with the project's state (stale_version, conflict, invalid_transition), else 422."""
+    return 409 if g.get("refusal_status") == 409 else 422
 
 
 def show_error(exc: DomainError, form=None) -> None:

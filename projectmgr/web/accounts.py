@@ -18,8 +18,9 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
 from ..permissions import (
-    CREATABLE_ROLES,
     can_change_account_status,
+    can_create_account,
+    can_manage_accounts,
     can_reset_second_factor,
     can_see_security_settings,
     can_unlock_account,
@@ -29,7 +30,7 @@ from ..services import accounts as account_service
 from ..services import registry
 from ..services.account_settings import account_settings
 from ..services.signin import is_locked
-from . import apply, bp, saved, staff_required
+from . import allowed, apply, bp, failed_status, saved
 from .forms import EmptyForm, choices
 from .pages import PER_PAGE, _enum_arg, _page
 
@@ -74,18 +75,15 @@ def _organizations() -> list[SelectChoice]:
 
 
 def _account_choices(form: AccountForm) -> None:
-    roles = CREATABLE_ROLES.get(current_user.role, set())
-    form.role.choices = choices({r: v for r, v in labels.ROLES.items() if Role(r) in roles})
+    form.role.choices = choices({r: v for r, v in labels.ROLES.items() if can_create_account(current_user, Role(r))})
     orgs = _organizations()
     form.organization_id.choices = [SelectChoice("", "—"), *orgs]
     form.conflicts.choices = orgs
 
 
 @bp.route("/accounts")
-@login_required
+@allowed(can_view_accounts)
 def accounts():
-    if not can_view_accounts(current_user):
-        abort(403)
     role = _enum_arg("role", Role)
     q = (request.args.get("q") or "").strip()[:100]
     query = select(User).options(
@@ -121,7 +119,7 @@ def accounts():
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_manage_accounts)
 def new_account():
     form = AccountForm()
     _account_choices(form)
@@ -154,12 +152,12 @@ def new_account():
         if apply(form, create):
             saved()
             return redirect(url_for("web.accounts", q=form.username.data.strip()))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/account_form.html", form=form), status
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_manage_accounts)
 def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
@@ -175,7 +173,7 @@ def new_organization():
         if apply(form, create):
             saved()
             return redirect(url_for("web.new_account"))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/organization_form.html", form=form, title=_("New organization")), status
 
 

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import demo
 from ..audit.log import FAILURE, record_refusal
 from ..extensions import db, login_manager
-from ..models import Role, User
+from ..models import User
+from ..permissions import can_read_audit_log, can_read_overdue, can_review, can_view_accounts
 from ..security import signin_limit
 from ..services import accounts, signin
 from ..services.account_settings import account_settings
@@ -217,12 +218,12 @@ def set_language():
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("web.login"))
-    if current_user.role == Role.owner:
-        return redirect(url_for("web.projects"))
-    if current_user.role == Role.expert:
+    if can_read_overdue(current_user):
+        return redirect(url_for("web.dashboard"))
+    if can_review(current_user):
         return redirect(url_for("web.reviews"))
-    if current_user.role == Role.auditor:
+    if can_read_audit_log(current_user):
         return redirect(url_for("web.audit"))
-    if current_user.role == Role.security_officer:
+    if can_view_accounts(current_user):
         return redirect(url_for("web.accounts"))
-    return redirect(url_for("web.dashboard"))
+    return redirect(url_for("web.projects"))

@@ -5,19 +5,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from .. import labels
 from ..extensions import db
 from ..models import DueItem, Plan, Project
+from ..services import settings
 from ..services.due_items import overdue_query
+from ..services.evaluation import year_report
+from ..services.ledger import flatten, ledger
 from . import bp
 
 PALETTE = ["#0b5cad", "#1c7c3c", "#a15c00", "#b3261e", "#6b4fbb", "#2a8c8c", "#7a7a7a"]
 STATUS_COLOURS = {"on_track": "#1c7c3c", "at_risk": "#a15c00", "behind": "#b3261e"}
-STATUS_LABELS = {"on_track": _l("On track"), "at_risk": _l("At risk"), "behind": _l("Behind")}
 
 
 @dataclass
@@ -174,7 +175,7 @@ def ledger_progress(views) -> Chart:
     top = [v for v in views if v.depth == 0]
     series = [
         (
-            str(STATUS_LABELS[s]),
+            str(labels.LEDGER_STATUS[s]),
             [float(v.progress) if v.status == s else 0.0 for v in top],
         )
         for s in STATUS_COLOURS
@@ -204,10 +205,6 @@ def grade_distribution(by_grade: dict[str, int]) -> Chart:
 @bp.app_template_global()
 def dashboard_charts() -> list[Chart]:
     """The dashboard's charts (templates/web/_charts.html)."""
-    from ..services import settings
-    from ..services.evaluation import year_report
-    from ..services.ledger import flatten, ledger
-
     today = date.today()
     charts = [projects_by_state_level(), overdue_by_month(today)]
     views = flatten(ledger(today.year, today, settings()))

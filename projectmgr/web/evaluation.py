@@ -4,7 +4,7 @@ and the project import (Excel) with its template."""
 from datetime import date
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,13 +17,14 @@ from wtforms.validators import Length, Optional
 from .. import labels
 from ..audit.log import recorded_import
 from ..downloads import xlsx_response
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Flag, Level
+from ..permissions import can_export, can_import_projects, can_read_evaluation, can_run_evaluation, require
 from ..services import evaluation as service
 from ..services import excel, settings
 from ..unit_of_work import committing
-from . import apply, bp, int_arg, readers_required, staff_required
+from . import allowed, apply, bp, int_arg
 from .charts import grade_distribution
 from .forms import PageForm
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
@@ -49,7 +50,7 @@ def _year() -> int:
 
 
 @bp.route("/evaluation")
-@readers_required
+@allowed(can_read_evaluation)
 def evaluation():
     year = _year()
     query = service.evaluations_query(year)
@@ -94,7 +95,7 @@ def _weights() -> SimpleNamespace:
 
 
 @bp.route("/evaluation/run", methods=["POST"])
-@staff_required
+@allowed(can_run_evaluation)
 def evaluation_run():
     year = _year()
     evaluations: list = []
@@ -114,19 +115,15 @@ def evaluation_run():
 
 
 @bp.route("/evaluation/<int:evaluation_id>", methods=["GET", "POST"])
-@readers_required
+@allowed(can_read_evaluation)
 def evaluation_detail(evaluation_id: int):
-    try:
-        ev = service.find_evaluation(evaluation_id)
-    except NotFound:
-        abort(404)
+    ev = service.find_evaluation(evaluation_id)
     form = ConfirmForm()
     form.grade.choices = [(k, str(v)) for k, v in labels.GRADES.items()]
     if request.method == "GET":
         form.grade.data = (ev.grade or ev.proposed_grade).value
     if request.method == "POST":
-        if not current_user.is_staff:
-            abort(403)
+        require(can_run_evaluation(current_user), _("Only bureau staff confirm grades."))
         if form.validate_on_submit() and apply(
             form,
             lambda: service.confirm(current_user, ev, form.grade.data, form.reason.data, date.today(), settings()),
@@ -137,7 +134,7 @@ def evaluation_detail(evaluation_id: int):
 
 
 @bp.route("/evaluation/export.xlsx")
-@readers_required
+@allowed(can_export)
 def evaluation_export():
     year = _year()
     stream = excel.export_evaluation(year, excel.current_lang())
@@ -145,7 +142,7 @@ def evaluation_export():
 
 
 @bp.route("/projects/export.xlsx")
-@readers_required
+@allowed(can_export)
 def projects_export():
     filters = list_filters()
     stream = excel.export_projects(current_user, filters, excel.current_lang())
@@ -153,7 +150,7 @@ def projects_export():
 
 
 @bp.route("/overdue/export.xlsx")
-@readers_required
+@allowed(can_export)
 def overdue_export():
     flag = _enum_arg("flag", Flag)
     stream = excel.export_overdue(
@@ -168,7 +165,7 @@ def overdue_export():
 
 
 @bp.route("/projects/import", methods=["GET", "POST"])
-@staff_required
+@allowed(can_import_projects)
 def projects_import():
     form = ImportForm()
     if request.method == "POST":
@@ -190,7 +187,7 @@ def projects_import():
 
 
 @bp.route("/projects/import/template.xlsx")
-@staff_required
+@allowed(can_import_projects)
 def projects_import_template():
     stream = excel.template(excel.current_lang())
     return xlsx_response(stream, "projects-template.xlsx")

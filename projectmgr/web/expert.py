@@ -15,14 +15,14 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..lifecycle import SCORING
-from ..models import Organization, Plan, Project, Role, Score
-from ..permissions import is_project_owner
+from ..models import Organization, Plan, Project, Score
+from ..permissions import can_record_for_project, can_review, can_score, can_see_others_scores, require
 from ..services import attachments, panels
 from ..services.project_view import project_detail
-from . import apply, bp
+from . import allowed, apply, bp, failed_status
 from .forms import ConflictForm, PageForm, choices
 from .pages import load_project, render_project
 
@@ -30,10 +30,8 @@ from .pages import load_project, render_project
 
 
 @bp.route("/reviews")
-@login_required
+@allowed(can_review)
 def reviews():
-    if current_user.role != Role.expert:
-        abort(403)
     rows = panels.review_projects(current_user)
     # Bounded queries: organizations, plans and scores of every row in one query each.
     projects = [p for p, _panel, _member in rows]
@@ -68,14 +66,10 @@ def _scoring_member(project_id: int):
     """The project and the caller's seat on its current panel: 404 if the project is not visible to
     them, 403 unless they are a current member who has not declared a conflict."""
     project = load_project(project_id)
-    if current_user.role != Role.expert:
-        abort(403)
-    try:
-        member = panels.member_of(current_user, project)
-    except Forbidden:
-        abort(403)
-    if member.conflict_declared_at is not None:
-        abort(403)
+    refusal = _("Only the panel's members who have not stepped aside score.")
+    require(can_review(current_user), refusal)
+    member = panels.member_of(current_user, project)
+    require(can_score(current_user, member), refusal)
     return project, member
 
 
@@ -139,7 +133,9 @@ def _render_score(project: Project, member, sheet, form, conflict_form=None, sta
     concluded = member.panel.concluded
     # Blind scoring: before the conclusion the integrity check's figures would tell how many other
     # members flagged the materials, so it is left out here.
-    binding = [c for c in data["binding_checks"] if concluded or c["key"] != "integrity"]
+    binding = [
+        c for c in data["binding_checks"] if c["key"] != "integrity" or can_see_others_scores(current_user, concluded)
+    ]
     score = member.score
     return (
         render_template(
@@ -218,7 +214,7 @@ def new_attachment_form():
 
 @bp.app_template_global()
 def can_attach(project: Project) -> bool:
-    return current_user.is_authenticated and is_project_owner(current_user, project)
+    return current_user.is_authenticated and can_record_for_project(current_user, project)
 
 
 def _store(project: Project, upload) -> None:
@@ -246,22 +242,18 @@ def _store(project: Project, upload) -> None:
 @login_required
 def upload_attachment(project_id: int):
     project = load_project(project_id)
-    if not is_project_owner(current_user, project):
-        abort(403)
+    require(can_record_for_project(current_user, project), _("Only the project's owner attaches files."))
     form = AttachmentForm()
     if form.validate_on_submit() and apply(form, lambda: _store(project, form.file.data)):
         flash(_("The file is attached."), "success")
         return redirect(url_for("web.project", project_id=project.id) + "#attachments")
-    return render_project(project, 422, attachment_form=form)
+    return render_project(project, failed_status(), attachment_form=form)
 
 
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(attachment_id: int):
-    try:
-        attachment = attachments.find_attachment(current_user, attachment_id)
-    except NotFound:
-        abort(404)
+    attachment = attachments.find_attachment(current_user, attachment_id)
     path = attachments.file_path(attachment, attachments.storage_dir())
     if not path.is_file():
         abort(404)

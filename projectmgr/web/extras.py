@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..lifecycle import SCORING
-from ..models import Level, Project, Role
+from ..models import Level, Project
+from ..permissions import can_score, can_see_others_scores, can_see_panel
 from ..services import panels
 
 
@@ -13,17 +14,13 @@ def project_extras(project: Project) -> dict:
     if project.plan.level == Level.municipal:
         panel = panels.panel_for_round(project) or panels.current_panel(project.id)
         extras["panel"] = panel
-        if panel is not None and current_user.role != Role.owner:
+        if panel is not None and (
+            can_see_panel(current_user, project) or can_see_others_scores(current_user, panel.concluded)
+        ):
             try:
                 extras["scores"] = panels.scores_view(current_user, project)
             except DomainError:
                 extras["scores"] = None
-        if panel is not None and current_user.role == Role.owner and panel.concluded:
-            extras["scores"] = panels.scores_view(current_user, project)
-        extras["can_score"] = (
-            current_user.role == Role.expert
-            and project.state in SCORING
-            and panel is not None
-            and any(m.expert_id == current_user.id and m.conflict_declared_at is None for m in panel.members)
-        )
+        member = next((m for m in panel.members if m.expert_id == current_user.id), None) if panel else None
+        extras["can_score"] = project.state in SCORING and can_score(current_user, member)
     return extras

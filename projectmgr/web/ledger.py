@@ -13,16 +13,18 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import labels
 from ..audit.log import recorded_import
 from ..downloads import xlsx_response
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..models import User
+from ..permissions import can_export, can_import_ledger, can_keep_ledger, can_read_ledger, require
 from ..services import excel, settings
 from ..services import ledger as service
 from ..unit_of_work import committing
-from . import apply, bp, int_arg, readers_required, saved, staff_required
-from .charts import STATUS_LABELS, ledger_progress
+from . import allowed, apply, bp, failed_status, int_arg, saved
+from .charts import ledger_progress
 from .forms import DecimalTextField, PageForm
 
 
@@ -96,19 +98,19 @@ def _input(form: TargetForm, year: int, ids: dict) -> service.TargetInput:
 
 
 @bp.route("/ledger")
-@readers_required
+@allowed(can_read_ledger)
 def ledger():
     year = _year()
     views = service.ledger(year, date.today(), settings())
     flat = service.flatten(views)
-    counts = {s: sum(1 for v in flat if v.status == s) for s in STATUS_LABELS}
+    counts = {s: sum(1 for v in flat if v.status == s) for s in labels.LEDGER_STATUS}
     return render_template(
         "web/ledger.html",
         year=year,
         years=sorted(set(service.years()) | {date.today().year, year}, reverse=True),
         rows=flat,
         counts=counts,
-        status_labels=STATUS_LABELS,
+        status_labels=labels.LEDGER_STATUS,
         metrics=service.METRICS,
         chart=ledger_progress(flat),
         upload=UploadForm(),
@@ -117,7 +119,7 @@ def ledger():
 
 
 @bp.route("/ledger/targets/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_keep_ledger)
 def ledger_new_target():
     year = _year()
     form = TargetForm()
@@ -134,14 +136,11 @@ def ledger_new_target():
 
 
 @bp.route("/ledger/targets/<int:target_id>/edit", methods=["GET", "POST"])
-@staff_required
+@allowed(can_keep_ledger)
 def ledger_edit_target(target_id: int):
     """Change a target's title, unit, value, place in the tree, officer, progress source or note
     (its year is changed through the API or an Excel import)."""
-    try:
-        target = service.find_target(target_id)
-    except NotFound:
-        abort(404)
+    target = service.find_target(target_id)
     form = TargetForm()
     _fill(form, target.year, target)
     if request.method == "GET":
@@ -156,23 +155,19 @@ def ledger_edit_target(target_id: int):
         if apply(form, lambda: service.update_target(current_user, target, data)):
             saved()
             return redirect(url_for("web.ledger_target", target_id=target.id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/ledger_target_form.html", form=form, year=target.year, target=target), status
 
 
 @bp.route("/ledger/targets/<int:target_id>", methods=["GET", "POST"])
-@readers_required
+@allowed(can_read_ledger)
 def ledger_target(target_id: int):
-    try:
-        target = service.find_target(target_id)
-    except NotFound:
-        abort(404)
+    target = service.find_target(target_id)
     form = ProgressForm()
     if request.method == "GET":
         form.recorded_on.data = min(date.today(), date(target.year, 12, 31))
     if request.method == "POST":
-        if not current_user.is_staff:
-            abort(403)
+        require(can_keep_ledger(current_user), _("Only bureau staff keep the target ledger."))
         if form.validate_on_submit():
             upload = form.file.data
             if apply(
@@ -197,19 +192,16 @@ def ledger_target(target_id: int):
         v=view,
         t=target,
         form=form,
-        status_labels=STATUS_LABELS,
+        status_labels=labels.LEDGER_STATUS,
         metric=service.METRICS.get(target.metric) if target.metric else None,
         entries=list(reversed(target.entries)),
     )
 
 
 @bp.route("/ledger/evidence/<int:entry_id>")
-@readers_required
+@allowed(can_read_ledger)
 def ledger_evidence(entry_id: int):
-    try:
-        entry = service.find_entry(entry_id)
-    except NotFound:
-        abort(404)
+    entry = service.find_entry(entry_id)
     return send_file(
         service.evidence_dir() / entry.evidence_stored_name,
         mimetype=entry.evidence_content_type,
@@ -219,7 +211,7 @@ def ledger_evidence(entry_id: int):
 
 
 @bp.route("/ledger/export.xlsx")
-@readers_required
+@allowed(can_export)
 def ledger_export():
     year = _year()
     stream = excel.export_ledger(year, date.today(), settings(), excel.current_lang())
@@ -227,7 +219,7 @@ def ledger_export():
 
 
 @bp.route("/ledger/import", methods=["POST"])
-@staff_required
+@allowed(can_import_ledger)
 def ledger_import():
     form = UploadForm()
     year = _year()

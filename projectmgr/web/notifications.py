@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Project
+from ..permissions import can_see_project_messages
 from ..services import reminders
 from . import apply, bp, int_arg, next_url
 from .forms import EmptyForm
@@ -33,7 +34,7 @@ def notification_text(notification) -> tuple[str, str]:
 @bp.app_template_global()
 def project_messages(project: Project):
     """The messages sent about a project: staff only (None hides the section)."""
-    if not current_user.is_staff:
+    if not can_see_project_messages(current_user, project):
         return None
     return reminders.project_messages(project)
 

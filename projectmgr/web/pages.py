@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import labels
-from ..errors import NotFound
 from ..extensions import db
 from ..lifecycle import REPORT_WINDOWS
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
@@ -17,7 +16,7 @@ from ..services import funds, settings
 from ..services.project_view import project_detail
 from ..services.projects import ProjectFilters, find_project, project_query
 from ..services.transitions import transition, trigger_choices
-from . import apply, bp, int_arg, saved
+from . import apply, bp, failed_status, int_arg, saved
 from .diagram import lifecycle_svg
 from .forms import (
     DisbursementForm,
@@ -54,10 +53,8 @@ def _page() -> int:
 
 
 def load_project(project_id: int) -> Project:
-    try:
-        return find_project(current_user, project_id)
-    except NotFound:
-        abort(404)
+    """The project if the signed-in user may see it; otherwise the 404 page (web/__init__.py)."""
+    return find_project(current_user, project_id)
 
 
 @bp.route("/projects")
@@ -153,7 +150,7 @@ def project_transition(project_id: int):
         saved()
         return redirect(url_for("web.project", project_id=project.id))
     db.session.refresh(project)
-    return render_project(project, 422, transition_form=form)
+    return render_project(project, failed_status(), transition_form=form)
 
 
 def _record(project_id: int, form_cls, form_name: str, action):
@@ -162,7 +159,7 @@ def _record(project_id: int, form_cls, form_name: str, action):
     if form.validate_on_submit() and apply(form, lambda: action(project, form)):
         saved()
         return redirect(url_for("web.project", project_id=project.id) + "#funds")
-    return render_project(project, 422, **{form_name: form})
+    return render_project(project, failed_status(), **{form_name: form})
 
 
 @bp.route("/projects/<int:project_id>/disbursements", methods=["POST"])
@@ -269,5 +266,5 @@ def report(project_id: int, kind: str):
         ):
             saved()
             return redirect(url_for("web.project", project_id=project.id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return render_template("web/report.html", project=project, form=form, kind=report_kind), status

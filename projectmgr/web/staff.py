@@ -40,11 +40,12 @@ from ..models import (
     Role,
     User,
 )
+from ..permissions import can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
-from . import apply, bp, readers_required, saved, staff_required
+from . import allowed, apply, bp, failed_status, saved
 from .forms import DecimalTextField, DrawForm, MoneyField, PageForm, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
 
@@ -58,7 +59,7 @@ def _counts(query, column) -> dict[str, int]:
 
 
 @bp.route("/dashboard")
-@readers_required
+@allowed(can_read_overdue)
 def dashboard():
     """Open items past their due date: counts by kind and level, the very late, the list."""
     today = date.today()
@@ -264,7 +265,7 @@ def _register(form: ProjectForm) -> Project:
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
-@staff_required
+@allowed(can_register_project)
 def new_project():
     form = ProjectForm()
     if request.method == "GET":
@@ -274,7 +275,7 @@ def new_project():
     if form.validate_on_submit() and apply(form, lambda: created.append(_register(form))):
         saved()
         return redirect(url_for("web.project", project_id=created[0].id))
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     rows = list(zip(BUDGET_CATEGORIES, form.budget_rows, strict=True))
     return render_template("web/new_project.html", form=form, budget_rows=rows), status
 
@@ -322,7 +323,7 @@ def _draw_spec(form: DrawForm) -> dict:
 
 
 @bp.route("/projects/<int:project_id>/panel", methods=["GET", "POST"])
-@staff_required
+@allowed(can_form_panel)
 def panel(project_id: int):
     """Form the acceptance panel by choice or by a random draw (municipal projects)."""
     project = load_project(project_id)
@@ -366,7 +367,7 @@ def panel(project_id: int):
     elif current is not None:
         choose_form.expert_ids.data = [m.expert_id for m in current.members if m.conflict_declared_at is None]
     chosen = set(choose_form.expert_ids.data or [])
-    status = 422 if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" else 200
     return (
         render_template(
             "web/panel.html",

@@ -1,9 +1,11 @@
 """The role predicates of projectmgr.permissions, per role, and the system actor holding none."""
 
+from datetime import date
+
 import pytest
 
 from projectmgr import permissions as p
-from projectmgr.models import Role, User
+from projectmgr.models import Panel, Role, User
 
 STAFF = {Role.staff, Role.admin}
 READERS = {Role.staff, Role.admin, Role.leader}
@@ -18,8 +20,15 @@ ROLE_PREDICATES = [
     (p.can_read_overdue, READERS),
     (p.can_read_evaluation, READERS),
     (p.can_read_ledger, READERS),
-    (p.can_list_organizations, READERS),
     (p.can_review, {Role.expert}),
+    (p.can_see_project_messages, STAFF),
+    (p.can_be_responsible, STAFF),
+    (p.can_own_projects, {Role.owner}),
+    (p.can_flag_project, STAFF),
+    (p.can_record_disbursement, STAFF),
+    (p.can_decide_extension, STAFF),
+    (p.can_form_panel, STAFF),
+    (p.can_list_projects, {Role.staff, Role.admin, Role.leader, Role.owner}),
 ]
 
 
@@ -41,11 +50,52 @@ def test_the_sweep_runs_for_staff_and_the_system(role):
     assert p.can_run_sweep(p.SYSTEM)
 
 
-@pytest.mark.parametrize("role", list(Role), ids=str)
+# --- the blind-scoring rule: one predicate (can_see_others_scores), the rest derived from it -----
+
+ACTORS = [User(role=r) for r in Role] + [p.SYSTEM, None]
+
+
+def _name(actor) -> str:
+    return "none" if actor is None else getattr(actor.role, "value", "system")
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=_name)
+def test_before_the_conclusion_only_staff_see_other_members_scores(actor):
+    role = getattr(actor, "role", None)
+    assert p.can_see_others_scores(actor, concluded=False) is (role in STAFF)
+    # After it, everyone who holds a role sees the aggregate; the system and nobody never do.
+    assert p.can_see_others_scores(actor, concluded=True) is (role is not None)
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=_name)
 @pytest.mark.parametrize("concluded", [False, True])
-def test_blind_scoring_all_sheets(role, concluded):
+def test_named_sheets_are_the_bureaus_once_the_rule_lets_them(actor, concluded):
+    role = getattr(actor, "role", None)
     expected = role in STAFF or (role == Role.leader and concluded)
-    assert p.can_see_all_scores(User(role=role), concluded) is expected
+    assert p.can_see_all_scores(actor, concluded) is expected
+    # Owners and experts never see who scored what, not even after the conclusion.
+    if role in (Role.owner, Role.expert):
+        assert p.can_see_all_scores(actor, True) is False
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=_name)
+def test_the_integrity_count_follows_the_blind_rule(actor):
+    role = getattr(actor, "role", None)
+    scoring = Panel(formed_on=date(2026, 5, 1), concluded=False)
+    concluded = Panel(formed_on=date(2026, 5, 1), concluded=True)
+    draft = Panel(formed_on=None, concluded=False)
+    assert p.can_see_integrity_count(actor, scoring) is (role in STAFF)  # leaders too wait
+    assert p.can_see_integrity_count(actor, concluded) is (role is not None)
+    assert p.can_see_integrity_count(actor, draft) is (role is not None)  # nobody scores yet
+    assert p.can_see_integrity_count(actor, None) is (role is not None)
+
+
+@pytest.mark.parametrize("actor", ACTORS, ids=_name)
+def test_who_sits_on_the_panel(actor):
+    role = getattr(actor, "role", None)
+    assert p.can_see_panel_members(actor) is (role in READERS)
+    assert p.can_see_panel(actor, None) is (role is not None and role != Role.owner)
+    assert p.can_see_history_details(actor) is (role in STAFF)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
