@@ -18,6 +18,7 @@ from .enums import (  # noqa: F401
     Role,
     State,
 )
+from .document import Certificate  # noqa: F401
 from .evaluation import Evaluation, EvaluationChange  # noqa: F401
 from .extension import ExtensionRequest  # noqa: F401
 from .funds import BudgetLine, Disbursement, Expenditure, SelfRaisedArrival  # noqa: F401
