@@ -39,6 +39,12 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
 
 
+def _success_schema(media_type: str) -> dict:
+    if media_type == "application/json":
+        return {"type": "object"}
+    return {"type": "string", "format": "binary"}
+
+
 def document() -> dict:
     models = [e.body for e in ENDPOINTS if e.body is not None]
     refs, defs = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
@@ -57,7 +63,7 @@ def document() -> dict:
             "responses": {
                 str(e.status): {
                     "description": "Success",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "content": {e.media_type: {"schema": _success_schema(e.media_type)}},
                 },
                 "default": {
                     "description": "An error (API.md)",
