@@ -137,7 +137,7 @@ def test_task_book_lists_budget_indicators_and_due_items(api, make):
     page_png(data, "task-book")
     text = flat(data)
     assert "任务书" in text
-    for wanted in ("120,000.00", "80,000.00", "200,000.00", "销售收入", "发明专利", "设备费", "验收申请", "年度考评"):
+    for wanted in ("120,000.00", "80,000.00", "200,000.00", "销售收入", "发明专利", "设备费", "验收申请", "年终考评（2026）"):
         assert wanted in text, wanted
     assert "".join(project.organization.name.split()) in text
 
