@@ -218,3 +218,24 @@ def test_concurrent_first_generations_assign_distinct_numbers(app, api, make):
     year = db.session.get(Project, a.pid).concluded_on.year
     assert sorted(numbers) == [f"P-YS-{year}-001", f"P-YS-{year}-002"]
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 2
+
+
+def test_command_line_writes_a_years_certificates(api, make, runner, tmp_path):
+    first, _ = concluded(make, api)
+    second, _ = concluded(make, api)
+    pending = applied_project(make, api)  # not concluded: no certificate
+    year = db.session.get(Project, first.pid).concluded_on.year
+    out = tmp_path / "certs"
+
+    result = runner.invoke(args=["documents", "certificates", "--year", str(year), "--output", str(out)])
+
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"P-YS-{year}-001.pdf", f"P-YS-{year}-002.pdf"]
+    codes = {db.session.get(Project, c.pid).code for c in (first, second)}
+    texts = [flat((out / n).read_bytes()) for n in names]
+    assert all(sum(f"项目编号{c}项目名称" in t for t in texts) == 1 for c in codes)
+    assert db.session.get(Project, pending.pid).state.value == "acceptance_applied"
+    # A second run writes the same numbers again.
+    result = runner.invoke(args=["documents", "certificates", "--year", str(year), "--output", str(out)])
+    assert result.exit_code == 0 and sorted(p.name for p in out.iterdir()) == names

@@ -213,7 +213,8 @@ def draw(
     query = (
         select(User)
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
-        .where(User.role == Role.expert, User.active.is_(True))
+        # Staff take experts out of the pool (services.experts): they are not drawn.
+        .where(User.role == Role.expert, User.active.is_(True), ExpertProfile.in_pool.is_(True))
         .order_by(User.id)
     )
     pool = [e for e in db.session.scalars(query) if e.id not in kept_ids]

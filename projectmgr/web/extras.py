@@ -4,11 +4,16 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..models import Level, Project, Role, State
-from ..services import panels
+from ..services import documents, panels
 
 
 def project_extras(project: Project) -> dict:
-    extras: dict = {"panel": None, "scores": None, "can_score": False}
+    extras: dict = {
+        "panel": None,
+        "scores": None,
+        "can_score": False,
+        "documents": documents.available(current_user, project),
+    }
     if project.plan.level == Level.municipal:
         panel = panels.panel_for_round(project) or panels.current_panel(project.id)
         extras["panel"] = panel
