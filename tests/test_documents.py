@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from projectmgr.extensions import db
 from projectmgr.models import Certificate, Project, Role
-from projectmgr.services import documents, settings
+from projectmgr.services import documents
 from tests.test_conclusion_api import run_conclusion
 from tests.test_panels import applied_project, experts, formed_panel
 
@@ -42,7 +42,9 @@ def page_png(pdf: bytes, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "doc.pdf"
         src.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(src), str(Path(tmp) / "p")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(src), str(Path(tmp) / "p")], check=True
+        )
         page = next(Path(tmp).glob("p-*.png"))
         shutil.copy(page, PNG_DIR / f"{name}.png")
 
@@ -74,7 +76,13 @@ def test_acceptance_certificate_carries_the_figures_and_a_number_kept_for_good(a
 
     number = f"P-YS-{year}-001"
     assert number in text
-    for wanted in (project.code, project.title, project.organization.name, project.owner.display_name, project.plan.name):
+    for wanted in (
+        project.code,
+        project.title,
+        project.organization.name,
+        project.owner.display_name,
+        project.plan.name,
+    ):
         assert "".join(wanted.split()) in text
     assert "验收证书" in text
     assert "100,000.00" in text  # granted, disbursed, committed, arrived
@@ -130,14 +138,27 @@ def test_panel_opinion_names_the_members_for_staff_only(api, make):
 
 def test_task_book_lists_budget_indicators_and_due_items(api, make):
     staff = make.user(Role.staff)
-    project = make.project(staff=staff, special="120000.00", self_raised="80000.00",
-                           indicators=(("sales", "销售收入", "万元", "100"), ("patents", "发明专利", "件", "3")))
+    project = make.project(
+        staff=staff,
+        special="120000.00",
+        self_raised="80000.00",
+        indicators=(("sales", "销售收入", "万元", "100"), ("patents", "发明专利", "件", "3")),
+    )
     s = api.as_(staff)
     data = pdf(s, f"/projects/{project.id}/documents/task-book.pdf")
     page_png(data, "task-book")
     text = flat(data)
     assert "任务书" in text
-    for wanted in ("120,000.00", "80,000.00", "200,000.00", "销售收入", "发明专利", "设备费", "验收申请", "年终考评（2026）"):
+    for wanted in (
+        "120,000.00",
+        "80,000.00",
+        "200,000.00",
+        "销售收入",
+        "发明专利",
+        "设备费",
+        "验收申请",
+        "年终考评（2026）",
+    ):
         assert wanted in text, wanted
     assert "".join(project.organization.name.split()) in text
 

@@ -485,7 +485,10 @@ def test_a_seed_sent_as_a_json_integer_replays_the_panel_of_the_same_string(api,
     assert a.status_code == b.status_code == 200, (a.json, b.json)
     assert a.json["seed"] == b.json["seed"] == "20261203"
     assert member_ids(a) == member_ids(b)
-    assert db.session.get(Panel, db.session.scalar(db.select(Panel.id).where(Panel.project_id == first.pid))).seed == "20261203"
+    assert (
+        db.session.get(Panel, db.session.scalar(db.select(Panel.id).where(Panel.project_id == first.pid))).seed
+        == "20261203"
+    )
     for bad in (True, 1.5, [], 10**21):
         r = first.s.put(first.url("/panel"), json={"draw": {"size": 5, "seed": bad}})
         assert r.status_code == 422 and r.json["error"]["details"][0]["field"].startswith("draw.seed"), (bad, r.json)

@@ -1,6 +1,7 @@
 """The domain model: one module per aggregate."""
 
 from .attachment import Attachment  # noqa: F401
+from .document import Certificate  # noqa: F401
 from .enums import (  # noqa: F401
     CONCLUDED_STATES,
     FINAL_STATES,
@@ -18,7 +19,6 @@ from .enums import (  # noqa: F401
     Role,
     State,
 )
-from .document import Certificate  # noqa: F401
 from .evaluation import Evaluation, EvaluationChange  # noqa: F401
 from .extension import ExtensionRequest  # noqa: F401
 from .funds import BudgetLine, Disbursement, Expenditure, SelfRaisedArrival  # noqa: F401

@@ -126,8 +126,19 @@ def pool(year: int, as_of: date, settings: RuleSettings) -> list[ExpertFigures]:
         late = not declared and _late(score, panel, as_of)
         f.seats.append(
             PanelSeat(
-                panel.id, "acceptance", project_id, code, title, panel.round, panel.year, panel.formed_on,
-                panel.scoring_due, panel.concluded, declared, score.total if score else None, late,
+                panel.id,
+                "acceptance",
+                project_id,
+                code,
+                title,
+                panel.round,
+                panel.year,
+                panel.formed_on,
+                panel.scoring_due,
+                panel.concluded,
+                declared,
+                score.total if score else None,
+                late,
             )
         )
         if declared:

@@ -46,7 +46,9 @@ def existing(project: Project) -> Certificate | None:
 
 def _insert(project: Project, today: date) -> Certificate:
     prefix, year = plan_code(project), project.concluded_on.year
-    last = db.session.scalar(select(func.max(Certificate.seq)).where(Certificate.prefix == prefix, Certificate.year == year))
+    last = db.session.scalar(
+        select(func.max(Certificate.seq)).where(Certificate.prefix == prefix, Certificate.year == year)
+    )
     seq = (last or 0) + 1
     row = Certificate(
         project_id=project.id,

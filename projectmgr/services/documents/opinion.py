@@ -11,8 +11,8 @@ from ...errors import NotFound
 from ...labels import label
 from ...models import Level, Project, Recommendation
 from ...rules.scoring import aggregate, grade_for
-from ..panels import active_members, panel_for_round
 from ..facts import current_panel
+from ..panels import active_members, panel_for_round
 from .certificate import project_parties
 from .common import bureau, day
 
