@@ -260,3 +260,12 @@ def test_command_line_writes_a_years_certificates(api, make, runner, tmp_path):
     # A second run writes the same numbers again.
     result = runner.invoke(args=["documents", "certificates", "--year", str(year), "--output", str(out)])
     assert result.exit_code == 0 and sorted(p.name for p in out.iterdir()) == names
+
+
+def test_openapi_documents_the_pdf_routes_with_their_media_type(client):
+    doc = client.get("/api/v1/openapi.json").json
+    for path in ("/api/v1/projects/{project_id}/documents/{kind}.pdf", "/api/v1/evaluations/{year}/notice.pdf"):
+        ok = doc["paths"][path]["get"]["responses"]["200"]["content"]
+        assert list(ok) == ["application/pdf"]
+        assert ok["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
+    assert "/api/v1/experts" in doc["paths"] and "post" in doc["paths"]["/api/v1/experts/{expert_id}/deactivate"]
