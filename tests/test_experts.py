@@ -4,9 +4,10 @@ out of the pool (and out of the draws) and back, over the API and on the Experts
 from datetime import date
 
 from projectmgr.extensions import db
-from projectmgr.models import Panel, Role, Score
+from projectmgr.models import ExpertConflict, Panel, Role, Score, User
 from tests.test_conclusion_api import run_conclusion
 from tests.test_panels import FIELD, applied_project, experts, formed_panel, prior_panels
+from tests.test_query_counts import counted_get, statements  # noqa: F401  (the fixture)
 
 
 def _by_name(body) -> dict:
@@ -83,3 +84,17 @@ def test_deactivate_and_reactivate_need_staff_and_a_reason(api, make):
     assert s.post(f"/experts/{expert.id}/deactivate", json={"reason": "again"}).status_code == 409
     r = s.post(f"/experts/{expert.id}/reactivate", json={"reason": "返岗"})
     assert r.status_code == 200 and r.json["in_pool"] is True and r.json["pool_reason"] == "返岗"
+
+
+def test_the_pool_costs_the_same_at_2_and_8_experts_with_panels(api, make, statements):  # noqa: F811
+    staff_id = make.user(Role.staff).id
+    counts = {}
+    for size in (2, 8):
+        while db.session.query(User).filter(User.role == Role.expert).count() < size:
+            expert = make.user(Role.expert, finance=True, fields=[FIELD])
+            expert.expert.conflicts.append(ExpertConflict(organization_id=make.organization().id))
+            db.session.commit()
+            prior_panels(make, expert, 2)
+        body, counts[size] = counted_get(api.as_(db.session.get(User, staff_id)), statements, "/experts", {})
+        assert body["total"] == size and all(len(e["panels"]) == 2 for e in body["items"])
+    assert counts[2] == counts[8]
