@@ -91,8 +91,9 @@ def test_the_pool_costs_the_same_at_2_and_8_experts_with_panels(api, make, state
     counts = {}
     for size in (2, 8):
         while db.session.query(User).filter(User.role == Role.expert).count() < size:
+            org_id = make.organization().id
             expert = make.user(Role.expert, finance=True, fields=[FIELD])
-            expert.expert.conflicts.append(ExpertConflict(organization_id=make.organization().id))
+            expert.expert.conflicts.append(ExpertConflict(organization_id=org_id))
             db.session.commit()
             prior_panels(make, expert, 2)
         body, counts[size] = counted_get(api.as_(db.session.get(User, staff_id)), statements, "/experts", {})
