@@ -78,6 +78,8 @@ class Config:
     # (default: <instance>/attachments).
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or None
+    # The issuing bureau named on the official documents (certificates, task books, notices).
+    BUREAU_NAME = os.environ.get("BUREAU_NAME", "市科学技术局")
     # Reminder emails (Flask-Mail over SMTP). MAIL_ENABLED=0 keeps reminders in the app only.
     MAIL_ENABLED = os.environ.get("MAIL_ENABLED", "1") == "1"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -131,7 +131,8 @@ def sweep(as_of):
 def register_cli(app: Flask) -> None:
     for group in (users, demo, lifecycle):
         app.cli.add_command(group)
+    from .cli_documents import documents
     from .cli_year import evaluation, ledger
 
-    for group in (ledger, evaluation):
+    for group in (ledger, evaluation, documents):
         app.cli.add_command(group)

@@ -114,6 +114,13 @@ ORG_KINDS = {
     "other": _l("Other"),
 }
 
+# The official documents (services.documents), as their links read.
+DOCUMENTS = {
+    "acceptance-certificate": _l("Acceptance certificate"),
+    "panel-opinion": _l("Panel opinion"),
+    "task-book": _l("Task book"),
+}
+
 ALL = {
     "state": STATES,
     "trigger": TRIGGERS,
@@ -129,6 +136,7 @@ ALL = {
     "ledger_status": LEDGER_STATUS,
     "severity": SEVERITY,
     "org_kind": ORG_KINDS,
+    "document": DOCUMENTS,
 }
 
 

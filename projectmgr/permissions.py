@@ -243,6 +243,44 @@ def can_list_projects(user: Actor | None) -> bool:
     return user is not None and user.role is not None and user.role not in (Role.expert, Role.auditor, Role.security_officer)
 
 
+# --- official documents (PDF) -----------------------------------------------------------------
+
+
+def can_read_task_book(user: Actor | None, project: Project) -> bool:
+    return _reads_all(user)
+
+
+def can_read_certificate(user: Actor | None, project: Project) -> bool:
+    """The bureau, and the owner (the certificate is theirs)."""
+    return _reads_all(user) or is_project_owner(user, project)
+
+
+def can_read_panel_opinion(user: Actor | None, project: Project) -> bool:
+    """The bureau, and the owner: their copy carries no member names (can_see_opinion_names)."""
+    return _reads_all(user) or is_project_owner(user, project)
+
+
+def can_see_opinion_names(user: Actor | None, project: Project) -> bool:
+    """Who sat on the panel is the bureau's to see; the owner's copy of the opinion has blank lines."""
+    return _reads_all(user)
+
+
+def can_read_evaluation_notice(user: Actor | None) -> bool:
+    return _reads_all(user)
+
+
+# --- the expert pool --------------------------------------------------------------------------
+
+
+def can_read_expert_pool(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_manage_expert_pool(user: Actor | None, expert: User | None = None) -> bool:
+    """Staff take experts out of the pool for draws and back."""
+    return _is_staff(user)
+
+
 # --- the owner's work -------------------------------------------------------------------------
 
 

@@ -489,3 +489,35 @@ def test_the_draw_seed_is_shown_to_staff_only(api, make):
     assert "seed" not in seen.json and [m["expert_id"] for m in seen.json["members"]] == [member.id]
     leader = case.api.as_(make.user(Role.leader)).get(case.url("/panel"))
     assert leader.status_code == 200 and "seed" not in leader.json
+def test_a_seed_sent_as_a_json_integer_replays_the_panel_of_the_same_string(api, make):
+    experts(make, 15, finance=5)
+    first, second = applied_project(make, api), applied_project(make, api)
+
+    a = first.s.put(first.url("/panel"), json={"draw": {"size": 5, "seed": 20261203}})
+    b = second.s.put(second.url("/panel"), json={"draw": {"size": 5, "seed": "20261203"}})
+
+    assert a.status_code == b.status_code == 200, (a.json, b.json)
+    assert a.json["seed"] == b.json["seed"] == "20261203"
+    assert member_ids(a) == member_ids(b)
+    assert (
+        db.session.get(Panel, db.session.scalar(db.select(Panel.id).where(Panel.project_id == first.pid))).seed
+        == "20261203"
+    )
+    for bad in (True, 1.5, [], 10**21):
+        r = first.s.put(first.url("/panel"), json={"draw": {"size": 5, "seed": bad}})
+        assert r.status_code == 422 and r.json["error"]["details"][0]["field"].startswith("draw.seed"), (bad, r.json)
+
+
+def test_an_expert_out_of_the_pool_is_never_drawn(api, make):
+    from projectmgr.services import experts as pool_service
+
+    pool = experts(make, 7, finance=3)
+    staff = make.user(Role.staff)
+    out = pool[0]
+    pool_service.set_in_pool(staff, out, False, "on leave")
+    db.session.commit()
+    case = applied_project(make, api)
+    for seed in ("a", "b", "c", "d", "e", "f"):
+        r = case.s.put(case.url("/panel"), json={"draw": {"size": 5, "seed": seed}})
+        assert r.status_code == 200, r.json
+        assert out.id not in member_ids(r)

@@ -1,4 +1,17 @@
 """The JSON API v1 (API.md)."""
 
-from . import admin, auth, evaluation, exports, ledger, notifications, openapi, overdue, projects, reviews  # noqa: F401  (routes register on import)
+from . import (  # noqa: F401  (routes register on import)
+    admin,
+    auth,
+    documents,
+    evaluation,
+    experts,
+    exports,
+    ledger,
+    notifications,
+    openapi,
+    overdue,
+    projects,
+    reviews,
+)
 from .core import bp  # noqa: F401

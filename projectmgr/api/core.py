@@ -40,6 +40,7 @@ class Endpoint:
     roles: Roles | str  # Roles are enforced; a string only describes who may (anyone, any signed-in user)
     responses: dict = field(default_factory=dict)
     upload: str | None = None  # a multipart/form-data file field instead of a JSON body
+    media_type: str = "application/json"  # what a success answers with (application/pdf for documents)
 
 
 ENDPOINTS: list[Endpoint] = []

@@ -84,8 +84,10 @@ def media_type(rule: str) -> str:
 
 
 def _success(e: Endpoint) -> dict:
-    schema = RESPONSES.get((e.method, e.rule), {"type": "object"})
-    return {"description": "Success", "content": {media_type(e.rule): {"schema": schema}}}
+    media = e.media_type if e.media_type != "application/json" else media_type(e.rule)
+    binary = {"type": "string", "format": "binary"}
+    schema = RESPONSES.get((e.method, e.rule), {"type": "object"} if media == "application/json" else binary)
+    return {"description": "Success", "content": {media: {"schema": schema}}}
 
 
 def _errors(e: Endpoint) -> dict:

@@ -5,7 +5,7 @@ shares, are in projectmgr/schemas.py."""
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from ..models import Aggregation, Category, Flag, FundSource, Level, OrgKind, ReportKind, Role
 from ..schemas import Body, Day, Id, LongText, PositiveMoney, Quantity, Ratio, Text
@@ -108,10 +108,18 @@ class ExtensionDecisionIn(Body):
     approve: bool
 
 
+Seed = Annotated[
+    Annotated[str, StringConstraints(min_length=1, max_length=64)] | Annotated[int, Field(ge=-(10**20), le=10**20)],
+    AfterValidator(str),
+    WithJsonSchema({"type": ["string", "integer"], "example": "audit-2026"}),
+]
+
+
 class DrawIn(Body):
     size: Annotated[int, Field(ge=1, le=99)] | None = None
     fields: list[Text] | None = None
-    seed: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    # A JSON integer or a string; stored as text, so 42 and "42" replay the same panel.
+    seed: Seed | None = None
 
 
 class PanelIn(Body):

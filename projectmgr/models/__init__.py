@@ -1,6 +1,7 @@
 """The domain model: one module per aggregate."""
 
 from .attachment import Attachment  # noqa: F401
+from .document import Certificate  # noqa: F401
 from .enums import (  # noqa: F401
     Aggregation,
     Category,

@@ -3,7 +3,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, false, true
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,7 +53,7 @@ class User(UserMixin, db.Model):
 
     organization: Mapped["Organization | None"] = relationship()  # noqa: F821
     expert: Mapped["ExpertProfile | None"] = relationship(
-        back_populates="user", uselist=False, cascade="all, delete-orphan"
+        back_populates="user", uselist=False, cascade="all, delete-orphan", foreign_keys="ExpertProfile.user_id"
     )
 
     def set_password(self, password: str) -> None:
@@ -107,8 +107,13 @@ class ExpertProfile(db.Model):
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     finance: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(120), default="")
+    # Staff take an expert out of the pool (no draws) and back, each time with a reason.
+    in_pool: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    pool_reason: Mapped[str | None] = mapped_column(Text)
+    pool_changed_at: Mapped[datetime | None]
+    pool_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    user: Mapped[User] = relationship(back_populates="expert")
+    user: Mapped[User] = relationship(back_populates="expert", foreign_keys=[user_id])
     conflicts: Mapped[list["ExpertConflict"]] = relationship(cascade="all, delete-orphan")
 
     @property

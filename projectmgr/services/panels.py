@@ -103,7 +103,8 @@ def draw(
     query = (
         select(User)
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
-        .where(User.role == Role.expert, User.active.is_(True))
+        # Staff take experts out of the pool (services.experts): they are not drawn.
+        .where(User.role == Role.expert, User.active.is_(True), ExpertProfile.in_pool.is_(True))
         .options(_WITH_PROFILE)
         .order_by(User.id)
     )

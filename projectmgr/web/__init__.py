@@ -131,4 +131,4 @@ def quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from . import accounts, audit, auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
+from . import accounts, audit, auth, documents, evaluation, expert, experts, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)

@@ -6,11 +6,16 @@ from ..errors import DomainError
 from ..lifecycle import SCORING
 from ..models import Level, Project
 from ..permissions import can_score, can_see_others_scores, can_see_panel
-from ..services import panels
+from ..services import documents, panels
 
 
 def project_extras(project: Project) -> dict:
-    extras: dict = {"panel": None, "scores": None, "can_score": False}
+    extras: dict = {
+        "panel": None,
+        "scores": None,
+        "can_score": False,
+        "documents": documents.available(current_user, project),
+    }
     if project.plan.level == Level.municipal:
         panel = panels.panel_for_round(project) or panels.current_panel(project.id)
         extras["panel"] = panel

@@ -31,7 +31,6 @@ from ..models import (
     Category,
     DueItem,
     DueKind,
-    ExpertProfile,
     Flag,
     Level,
     Organization,
@@ -42,6 +41,7 @@ from ..models import (
 )
 from ..permissions import can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
+from ..services import experts as experts_service
 from ..services import panels, settings
 from ..services.due_items import overdue_count_query, overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
@@ -295,23 +295,11 @@ class ChooseForm(PageForm):
     expert_ids = SelectMultipleField(_l("Experts"), coerce=int)
 
 
-def _pool(project: Project) -> list[dict]:
-    """Every active expert reviewer, with whether the panel rules bar them from this project."""
-    experts = db.session.scalars(
-        select(User)
-        .join(ExpertProfile, ExpertProfile.user_id == User.id)
-        .options(selectinload(User.expert).selectinload(ExpertProfile.conflicts), selectinload(User.organization))
-        .where(User.role == Role.expert, User.active.is_(True))
-        .order_by(User.display_name, User.id)
-    )
-    return [
-        {
-            "user": e,
-            "own_org": e.organization_id == project.organization_id,
-            "conflicted": panels.is_conflicted(e, project.organization_id),
-        }
-        for e in experts
-    ]
+def _pool(project: Project, current) -> list:
+    """Every active expert reviewer, with their panels this year and the rules choosing them
+    would break (services.experts.candidates)."""
+    year = current.year if current is not None else date.today().year
+    return experts_service.candidates(project, year, settings(), current.id if current is not None else None)
 
 
 def _draw_spec(form: DrawForm) -> dict:
@@ -330,13 +318,22 @@ def panel(project_id: int):
     if project.plan.level != Level.municipal:
         abort(404)
     current = panels.panel_for_round(project) or panels.current_panel(project.id)
-    pool = _pool(project)
+    pool = _pool(project, current)
     choose_form = ChooseForm(prefix="choose")
-    choose_form.expert_ids.choices = [SelectChoice(e["user"].id, e["user"].display_name) for e in pool]
+    choose_form.expert_ids.choices = [SelectChoice(e.user.id, e.user.display_name) for e in pool]
     draw_form = DrawForm(prefix="draw")
     problems: list[dict] = []
     mode = request.form.get("mode")
-    if request.method == "POST":
+    checked = False
+    if request.method == "POST" and mode == "choose" and request.form.get("preview"):
+        # Check the choice against the panel rules without saving it.
+        if choose_form.validate_on_submit():
+            year = current.year if current is not None else date.today().year
+            problems = experts_service.preview(
+                project, choose_form.expert_ids.data, year, settings(), current.id if current else None
+            )
+            checked = True
+    elif request.method == "POST":
         form = choose_form if mode == "choose" else draw_form
         if mode in ("choose", "draw") and form.validate_on_submit():
             spec = (
@@ -361,13 +358,13 @@ def panel(project_id: int):
                 return redirect(url_for("web.panel", project_id=project.id))
             # The rollback expired what was loaded: load the panel and the pool again.
             current = panels.panel_for_round(project) or panels.current_panel(project.id)
-            pool = _pool(project)
+            pool = _pool(project, current)
         elif mode not in ("choose", "draw"):
             abort(400)
     elif current is not None:
         choose_form.expert_ids.data = [m.expert_id for m in current.members if m.conflict_declared_at is None]
     chosen = set(choose_form.expert_ids.data or [])
-    status = failed_status() if request.method == "POST" else 200
+    status = failed_status() if request.method == "POST" and not checked else 200
     return (
         render_template(
             "web/panel.html",
@@ -378,6 +375,7 @@ def panel(project_id: int):
             choose_form=choose_form,
             draw_form=draw_form,
             problems=problems,
+            checked=checked,
             checks=CHECKS,
             can_change=project.state in PANEL_OPEN,
         ),
