@@ -4,6 +4,7 @@ its numbers. Colours are SVG attributes, not style attributes, so the strict CSP
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -12,7 +13,8 @@ from sqlalchemy import func, select
 from .. import labels
 from ..extensions import db
 from ..models import DueItem, Plan, Project
-from ..services.due_items import overdue_query
+from ..services.due_items import overdue_count_query
+from ..summary_cache import cached
 from . import bp
 
 PALETTE = ["#0b5cad", "#1c7c3c", "#a15c00", "#b3261e", "#6b4fbb", "#2a8c8c", "#7a7a7a"]
@@ -156,8 +158,9 @@ def projects_by_state_level() -> Chart:
 def overdue_by_month(as_of: date) -> Chart:
     """Items overdue on as_of, by the month they fell due."""
     year, month = func.extract("year", DueItem.due_date), func.extract("month", DueItem.due_date)
+    # From the due items alone (no join): ix_due_item_open covers it.
     rows = db.session.execute(
-        overdue_query(as_of).with_only_columns(year, month, func.count()).order_by(None).group_by(year, month)
+        overdue_count_query(as_of).with_only_columns(year, month, func.count()).group_by(year, month)
     ).all()
     by_month = {f"{int(y):04d}-{int(m):02d}": n for y, m, n in rows}
     months = sorted(by_month)
@@ -203,12 +206,17 @@ def grade_distribution(by_grade: dict[str, int]) -> Chart:
 
 @bp.app_template_global()
 def dashboard_charts() -> list[Chart]:
-    """The dashboard's charts (templates/web/_charts.html)."""
+    """The dashboard's charts (templates/web/_charts.html), computed once per data version, day
+    and language (projectmgr.summary_cache)."""
+    today = date.today()
+    return cached(("dashboard_charts", today, str(get_locale())), lambda: _charts(today))
+
+
+def _charts(today: date) -> list[Chart]:
     from ..services import settings
     from ..services.evaluation import year_report
     from ..services.ledger import flatten, ledger
 
-    today = date.today()
     charts = [projects_by_state_level(), overdue_by_month(today)]
     views = flatten(ledger(today.year, today, settings()))
     if views:

@@ -5,7 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import labels
@@ -13,8 +13,9 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
+from ..services.project_list import page_start, project_rows, project_total
 from ..services.project_view import project_detail
-from ..services.projects import ProjectFilters, find_project, project_query
+from ..services.projects import ProjectFilters, find_project
 from ..services.transitions import transition, trigger_choices
 from . import apply, bp, int_arg, saved
 from .diagram import lifecycle_svg
@@ -63,12 +64,10 @@ def load_project(project_id: int) -> Project:
 @login_required
 def projects():
     filters = list_filters()
-    query = project_query(current_user, filters)
-    total = db.session.scalar(query.with_only_columns(func.count(Project.id)).order_by(None))
+    # The exact total and the page's first key, each read once per data version (project_list).
+    total = project_total(current_user, filters)
     page = _page()
-    rows = db.session.scalars(
-        query.options(joinedload(Project.plan)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    rows = project_rows(current_user, filters, PER_PAGE, page_start(current_user, filters, page, PER_PAGE)).projects
     return render_template(
         "web/projects.html",
         projects=rows,
