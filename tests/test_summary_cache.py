@@ -10,6 +10,8 @@ import pytest
 from projectmgr.extensions import db
 from projectmgr.models import DueItem, Level, Role
 from projectmgr.services import due_items
+from tests.test_excel import _template_rows, _workbook
+from tests.test_lifecycle import params_for
 
 TODAY = date.today()
 Y = TODAY.year
@@ -63,8 +65,12 @@ def register(w):
     w["make"].project(Level.national, staff=w["staff"], start=TODAY - days_(500), end=TODAY - days_(120))
 
 
-def transition(w):
-    _ok(w["staff_api"].post(f"/projects/{w['late'].id}/transitions", json={"trigger": "start"}))
+def fire(trigger: str):
+    def write(w):
+        body = {"trigger": trigger, **params_for(trigger)}
+        _ok(w["staff_api"].post(f"/projects/{w['late'].id}/transitions", json=body))
+
+    return write
 
 
 def due_item_flags(w):
@@ -99,6 +105,21 @@ def evaluation_confirm(w):
     _ok(w["staff_api"].post(f"/evaluations/{first['id']}/confirm", json={"grade": grade, "reason": "重点突破"}))
 
 
+def project_import(w):
+    make = w["make"]
+    org = make.organization()
+    owner = make.user(Role.owner, organization=org)
+    plan = make.plan(Level.national)
+    row = _template_rows(
+        plan, org, owner, w["staff"], "IMP-1", start_date=TODAY - days_(600), end_date=TODAY - days_(150)
+    )
+    book = _workbook([row], [["IMP-1", "equipment", 100000, 50000]], [["IMP-1", "sales", "销售收入", "万元", 5, 1]])
+    response = w["staff_api"].post(
+        "/imports/projects", data={"file": (book, "p.xlsx")}, content_type="multipart/form-data"
+    )
+    assert _ok(response, 201)["created"] == ["IMP-1"]
+
+
 def start_late(w):
     _ok(w["staff_api"].post(f"/projects/{w['late'].id}/transitions", json={"trigger": "start"}))
 
@@ -109,13 +130,16 @@ def run_sweep(w):
 
 WRITES = [
     pytest.param(None, register, id="register"),
-    pytest.param(None, transition, id="transition"),
+    pytest.param(None, fire("start"), id="transition-start"),
+    pytest.param(start_late, fire("open_survey"), id="transition-open-survey"),
+    pytest.param(start_late, fire("terminate"), id="transition-terminate"),
     pytest.param(None, due_item_flags, id="due-item-flags"),
     pytest.param(None, due_item_closed, id="due-item-closed"),
     pytest.param(start_late, run_sweep, id="sweep"),
     pytest.param(start_late, evaluation_run, id="evaluation-run"),
     pytest.param(evaluation_run, evaluation_confirm, id="evaluation-confirm"),
     pytest.param(None, ledger_change, id="ledger"),
+    pytest.param(None, project_import, id="import"),
 ]
 
 
