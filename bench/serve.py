@@ -42,10 +42,10 @@ from alembic.script import ScriptDirectory  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, inspect, select, text  # noqa: E402
 
-from bench.seed import BENCH_PASSWORD, seed  # noqa: E402
+from bench.seed import BENCH_PASSWORD, seed, seed_panel  # noqa: E402
 from projectmgr import create_app  # noqa: E402
 from projectmgr.extensions import db  # noqa: E402
-from projectmgr.models import Project, Role, State, User  # noqa: E402
+from projectmgr.models import Level, Panel, Plan, Project, Role, State, User  # noqa: E402
 from projectmgr.rules.settings import RuleSettings  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -70,7 +70,7 @@ def cases(size: int, project_id: int) -> list[Case]:
         Case(f"/api/v1/projects?page={deep}", f"/api/v1/projects?page={deep}", "token"),
         Case("/dashboard", "/dashboard", "cookie"),
         Case("/projects (page)", "/projects", "cookie"),
-        Case("/projects/<id> (page)", f"/projects/{project_id}", "cookie"),
+        Case("/projects/<id> (page, full panel)", f"/projects/{project_id}", "cookie"),
         Case("/ledger (page)", "/ledger", "cookie"),
     ]
 
@@ -153,9 +153,20 @@ def prepare(url: str, size: int, fresh: bool) -> tuple[str, int]:
     with engine.connect() as conn:
         username = conn.scalar(select(User.username).where(User.role == Role.staff).order_by(User.id).limit(1))
         project_id = conn.scalar(
-            select(Project.id).where(Project.state == State.under_review).order_by(Project.id).limit(1)
+            select(Project.id)
+            .join(Plan, Plan.id == Project.plan_id)
+            .where(Project.state == State.under_review, Plan.level == Level.municipal)
+            .order_by(Project.id)
+            .limit(1)
         )
+        has_panel = conn.scalar(select(func.count()).select_from(Panel.__table__).where(Panel.project_id == project_id))
     engine.dispose()
+    if not has_panel:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": False})
+        with app.app_context():
+            seed_panel(project_id, date.today())
+            db.session.remove()
+            db.engine.dispose()
     return username, project_id
 
 
@@ -353,7 +364,7 @@ TARGETS = {
     "/api/v1/projects?q=PVC": 0.30,
     "/dashboard": 0.30,
     "/projects (page)": 0.30,
-    "/projects/<id> (page)": 0.30,
+    "/projects/<id> (page, full panel)": 0.30,
     "/ledger (page)": 0.30,
 }
 
