@@ -6,17 +6,22 @@ become visible together. Readers read the version first and then compute, so a f
 version v was computed from data at least as new as v; a read after a write sees the new version
 and recomputes. Nothing is ever served from before the last committed write.
 
-What is cached is per worker process (an LRU in the app's extensions), keyed on the version and on
-everything else the figure depends on (as_of, filters, the user's scope, the page). A session with
-changes of its own that it has not committed bypasses the cache both ways.
+What is cached is kept per worker process (an LRU in the app's extensions) and, when
+SUMMARY_CACHE_URL names a Redis server (by default RATELIMIT_STORAGE_URI when that is redis://),
+shared between workers there; keyed on the database, the version and everything else the figure
+depends on (as_of, filters, the user's scope, the page). A session with changes of its own that it
+has not committed bypasses the cache both ways.
 """
 
 import hashlib
+import logging
+import pickle
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import redis
 from flask import current_app, request
 from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
@@ -30,6 +35,8 @@ _CHANGED = "projectmgr.data_changed"
 _VERSION = "projectmgr.data_version"
 _DML = ("insert", "update", "delete")
 MAX_ENTRIES = 512
+SHARED_SECONDS = 3600  # a version's figures outlive it in Redis at most this long, unread
+log = logging.getLogger(__name__)
 
 
 # --- the version: bumped by every writing transaction ---------------------------------------------
@@ -88,19 +95,42 @@ def current_version() -> int | None:
 
 
 class _Store:
-    def __init__(self, size: int):
+    def __init__(self, size: int, shared_url: str | None, database: str):
         self.size = size
         self.lock = threading.Lock()
         self.entries: OrderedDict = OrderedDict()
+        self.shared = redis.Redis.from_url(shared_url, socket_timeout=0.5) if shared_url else None
+        self.prefix = "projectmgr:summary:" + hashlib.sha256(database.encode()).hexdigest()[:16] + ":"
+
+    def _shared_key(self, key) -> str:
+        return self.prefix + hashlib.sha256(repr(key).encode()).hexdigest()
 
     def get(self, key):
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
                 return True, self.entries[key]
+        if self.shared is not None:
+            try:
+                raw = self.shared.get(self._shared_key(key))
+            except redis.RedisError as exc:
+                log.warning("summary cache: Redis unavailable (%s); computing", exc)
+                raw = None
+            if raw is not None:
+                value = pickle.loads(raw)  # noqa: S301 - our own Redis, our own values
+                self._keep(key, value)
+                return True, value
         return False, None
 
     def put(self, key, value) -> None:
+        self._keep(key, value)
+        if self.shared is not None:
+            try:
+                self.shared.set(self._shared_key(key), pickle.dumps(value), ex=SHARED_SECONDS)
+            except redis.RedisError as exc:
+                log.warning("summary cache: Redis unavailable (%s); not shared", exc)
+
+    def _keep(self, key, value) -> None:
         with self.lock:
             self.entries[key] = value
             self.entries.move_to_end(key)
@@ -108,10 +138,21 @@ class _Store:
                 self.entries.popitem(last=False)
 
 
+def shared_url(config) -> str | None:
+    """The Redis server the workers share figures through, if any."""
+    if "SUMMARY_CACHE_URL" in config:
+        return config["SUMMARY_CACHE_URL"] or None
+    limiter = config.get("RATELIMIT_STORAGE_URI") or ""
+    return limiter if limiter.startswith(("redis://", "rediss://")) else None
+
+
 def _store() -> _Store:
     extensions = current_app.extensions
     if "projectmgr.summary_cache" not in extensions:
-        extensions["projectmgr.summary_cache"] = _Store(current_app.config.get("SUMMARY_CACHE_SIZE", MAX_ENTRIES))
+        config = current_app.config
+        extensions["projectmgr.summary_cache"] = _Store(
+            config.get("SUMMARY_CACHE_SIZE", MAX_ENTRIES), shared_url(config), config["SQLALCHEMY_DATABASE_URI"]
+        )
     return extensions["projectmgr.summary_cache"]
 
 

@@ -210,3 +210,37 @@ def test_search_finds_what_like_finds(world, q):
     ascii_fold = db.engine.dialect.name == "sqlite"  # SQLite's LIKE ignores ASCII case, PostgreSQL's does not
     expected = {t for t in titles + ["测试项目"] if (q.lower() in t.lower() if ascii_fold else q in t)}
     assert found == expected
+
+
+def test_workers_share_figures_through_redis_and_a_write_moves_them_on(app, make):
+    """Two apps over the same database and Redis stand for two workers: what one computed the
+    other reads, until a write bumps the version."""
+    import redis
+
+    from projectmgr import create_app
+    from projectmgr.summary_cache import cached
+    from tests.conftest import DATABASE_URL
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    make.user(Role.staff)  # a write: the version row exists
+    workers = [create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "SUMMARY_CACHE_URL": url}) for _ in range(2)]
+    computed = []
+
+    def figure(worker):
+        with worker.app_context():
+            try:
+                return cached(("shared-test",), lambda: computed.append(1) or len(computed))
+            finally:
+                db.session.remove()
+
+    assert figure(workers[0]) == 1
+    assert figure(workers[1]) == 1 and computed == [1]  # from Redis, not computed again
+    make.user(Role.staff)  # a write bumps the version
+    assert figure(workers[1]) == 2 and figure(workers[0]) == 2 and computed == [1, 1]
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()

@@ -1,7 +1,7 @@
 """Charts drawn on the server as inline SVG (no script, no network), each followed by a table of
 its numbers. Colours are SVG attributes, not style attributes, so the strict CSP holds."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import get_locale
@@ -32,6 +32,8 @@ class Chart:
     percent: bool = False
     marks: list[float] | None = None  # a tick per category (e.g. the share of the year gone)
     colours: list[str] | None = None
+    # Drawn once: a chart is cached under the data version with its html (dashboard_charts).
+    drawn: Markup | None = field(default=None, repr=False, compare=False)
 
     def totals(self) -> list[float]:
         return [sum(values[i] for _, values in self.series) for i in range(len(self.categories))]
@@ -109,6 +111,11 @@ class Chart:
         )
 
     def html(self) -> Markup:
+        if self.drawn is None:
+            self.drawn = self._draw()
+        return self.drawn
+
+    def _draw(self) -> Markup:
         numbers = _("The numbers")  # outside the f-string, where pybabel extract finds it
         return Markup(
             f'<figure class="chart card" id="chart-{escape(self.key)}"><figcaption><h2>{escape(self.title)}</h2>'
