@@ -209,6 +209,18 @@ def paginate(query, serialize: Callable, count_query=None) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def json_body(body) -> bytes:
+    """`body` encoded as jsonify would: what cached answers keep, so no request encodes it again."""
+    return (current_app.json.dumps(body) + "\n").encode()
+
+
+def json_answer(data: bytes, etag: str | None = None) -> Response:
+    response = current_app.response_class(data, mimetype="application/json")
+    if etag:
+        response.headers["ETag"] = etag
+    return response
+
+
 # --- keyset cursors: opaque, signed, bound to the filters they were issued under -----------------
 
 

@@ -1,6 +1,6 @@
 """The overdue radar and the sweep."""
 
-from flask import Response, jsonify
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -14,7 +14,7 @@ from ..services.radar import radar_total
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
 from ..summary_cache import cached, etag_for, not_modified
-from .core import as_of, page_args, q_enum, route
+from .core import as_of, json_answer, json_body, page_args, q_enum, route
 
 
 @route(
@@ -36,11 +36,7 @@ def get_overdue(user):
     etag = etag_for(*key)
     if not_modified(etag):
         return Response(status=304, headers={"ETag": etag})
-    body = cached(key, lambda: _overdue_page(when, rules, filters))
-    response = jsonify(body)
-    if etag:
-        response.headers["ETag"] = etag
-    return response
+    return json_answer(cached(key, lambda: json_body(_overdue_page(when, rules, filters))), etag)
 
 
 def _overdue_page(when, rules, filters) -> dict:

@@ -27,7 +27,7 @@ from ..services.projects import (
 from ..services.transitions import transition
 from ..summary_cache import cached
 from . import schemas
-from .core import as_of, make_cursor, page_args, paginate, q_enum, q_int, read_cursor, route
+from .core import as_of, json_answer, json_body, make_cursor, page_args, paginate, q_enum, q_int, read_cursor, route
 from .serialize import history_json
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
@@ -89,18 +89,20 @@ def list_projects(user):
     start = read_cursor(key)
     page, per_page = page_args()
 
-    def answer() -> dict:
+    def answer() -> bytes:
         first = start if start is not None else page_start(user, filters, page, per_page)
         rows = project_rows(user, filters, per_page, first)
-        return {
-            "items": [project_summary(p) for p in rows.projects],
-            "total": project_total(user, filters),
-            "page": None if start is not None else page,
-            "per_page": per_page,
-            "next_cursor": make_cursor(key, rows.next_key) if rows.next_key else None,
-        }
+        return json_body(
+            {
+                "items": [project_summary(p) for p in rows.projects],
+                "total": project_total(user, filters),
+                "page": None if start is not None else page,
+                "per_page": per_page,
+                "next_cursor": make_cursor(key, rows.next_key) if rows.next_key else None,
+            }
+        )
 
-    return cached(("api_projects", scope_of(user), key, start, None if start else page, per_page), answer)
+    return json_answer(cached(("api_projects", scope_of(user), key, start, None if start else page, per_page), answer))
 
 
 @route(
