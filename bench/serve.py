@@ -438,6 +438,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--fresh", action="store_true", help="reseed even a database seeded at the same size")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C: the finally blocks stop the gunicorn servers this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wrk = ensure_wrk()
     rows = []
     for kind in args.databases:
