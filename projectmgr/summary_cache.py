@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import redis
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 
@@ -169,21 +169,3 @@ def cached(key: tuple, compute: Callable):
     value = compute()
     store.put((version, *key), value)
     return value
-
-
-# --- ETag / 304 under the same version -------------------------------------------------------------
-
-
-def etag_for(*key) -> str | None:
-    """A weak ETag for a response that depends on the data version and `key` only; None when
-    there is no version to key it on."""
-    version = current_version()
-    if version is None:
-        return None
-    digest = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:24]
-    return f'W/"{digest}"'
-
-
-def not_modified(etag: str | None) -> bool:
-    """The request's If-None-Match names `etag` (weakly: the body is the same, byte for byte)."""
-    return etag is not None and request.if_none_match.contains_weak(etag.removeprefix("W/").strip('"'))

@@ -3,6 +3,7 @@
 from flask import Response
 from flask_babel import lazy_gettext as _l
 
+from ..etags import etag_for, not_modified
 from ..extensions import db
 from ..models import DueKind, Flag, Level
 from ..permissions import READERS, STAFF
@@ -13,7 +14,7 @@ from ..services.project_view import day
 from ..services.radar import radar_total
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
-from ..summary_cache import cached, etag_for, not_modified
+from ..summary_cache import cached
 from .core import as_of, json_answer, json_body, page_args, q_enum, route
 
 

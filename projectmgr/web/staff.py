@@ -31,6 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
+from ..etags import etag_for, not_modified
 from ..extensions import db
 from ..models import (
     Category,
@@ -49,7 +50,7 @@ from ..services import panels, settings
 from ..services.due_items import overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
 from ..services.radar import radar_counts
-from ..summary_cache import cached, etag_for, not_modified
+from ..summary_cache import cached
 from . import apply, bp, readers_required, saved, staff_required
 from .forms import DecimalTextField, DrawForm, MoneyField, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
