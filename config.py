@@ -52,6 +52,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Flask-Limiter: memory for the embedded default, Redis in production (RATELIMIT_STORAGE_URI=redis://…).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Cached figures (projectmgr.summary_cache) are shared between workers through this Redis;
+    # unset: RATELIMIT_STORAGE_URI when that is Redis, else each worker keeps its own.
+    if "SUMMARY_CACHE_URL" in os.environ:
+        SUMMARY_CACHE_URL = os.environ["SUMMARY_CACHE_URL"]
     RATELIMIT_HEADERS_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

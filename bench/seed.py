@@ -234,3 +234,52 @@ def seed(n_projects: int, today: date, rules: RuleSettings, seed_value: int = 20
     flush()
     db.session.commit()
     return {"organizations": n_orgs, "staff_id": staff_ids[0], "due_items": next_item - 1}
+
+
+def seed_panel(project_id: int, today: date) -> None:
+    """A full acceptance panel for one project (the project page's case): five experts, two of
+    them finance experts, each with a submitted scoresheet (DEFAULT_SCORESHEET, 80% of each mark)."""
+    from sqlalchemy import func, select
+
+    from projectmgr.models import ExpertProfile, Panel, PanelMember, Recommendation, Score
+    from projectmgr.rules.scoring import DEFAULT_SCORESHEET
+
+    password = generate_password_hash(BENCH_PASSWORD)
+    first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
+    now = datetime(today.year, today.month, today.day)
+    experts = list(range(first, first + 5))
+    db.session.execute(
+        insert(User),
+        [
+            {"id": i, "username": f"expert{i}", "password_hash": password, "role": Role.expert}
+            | {"display_name": f"专家{i}", "organization_id": None, "active": True, "created_at": now}
+            for i in experts
+        ],
+    )
+    db.session.execute(
+        insert(ExpertProfile),
+        [
+            {"user_id": i, "fields": ["装备制造"], "finance": n < 2, "title": "高级工程师"}
+            for n, i in enumerate(experts)
+        ],
+    )
+    panel = Panel(
+        project_id=project_id,
+        round=1,
+        year=today.year,
+        formed_on=today - timedelta(days=10),
+        scoring_due=today + timedelta(days=5),
+        concluded=False,
+    )
+    db.session.add(panel)
+    db.session.flush()
+    marks = {c.key: str(c.max * Decimal("0.8")) for c in DEFAULT_SCORESHEET}
+    total = sum(c.max * Decimal("0.8") for c in DEFAULT_SCORESHEET)
+    for n, expert in enumerate(experts):
+        member = PanelMember(panel_id=panel.id, expert_id=expert, finance=n < 2)
+        db.session.add(member)
+        db.session.flush()
+        db.session.add(
+            Score(member_id=member.id, scores=marks, total=total, recommendation=Recommendation.pass_, comment="")
+        )
+    db.session.commit()

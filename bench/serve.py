@@ -11,8 +11,8 @@ with the anchor, for --rounds rounds; the table gives the medians: req/s, p50 an
 req/s as a ratio to the anchor of the same database and size. Every answer must be 200: a run with
 other statuses is reported and fails.
 
-Databases: SQLite files under bench/out/, PostgreSQL databases bench_<size> on --postgres (created
-if missing). A database already seeded at the same size and schema is reused; --fresh reseeds.
+Databases: SQLite files under bench/out/, PostgreSQL databases <--pg-prefix>_<size> (bench_<size>)
+on --postgres (created if missing). A database already seeded at the same size and schema is reused; --fresh reseeds.
 """
 
 import argparse
@@ -42,10 +42,10 @@ from alembic.script import ScriptDirectory  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, inspect, select, text  # noqa: E402
 
-from bench.seed import BENCH_PASSWORD, seed  # noqa: E402
+from bench.seed import BENCH_PASSWORD, seed, seed_panel  # noqa: E402
 from projectmgr import create_app  # noqa: E402
 from projectmgr.extensions import db  # noqa: E402
-from projectmgr.models import Project, Role, User  # noqa: E402
+from projectmgr.models import Level, Panel, Plan, Project, Role, State, User  # noqa: E402
 from projectmgr.rules.settings import RuleSettings  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -60,7 +60,7 @@ class Case:
     auth: str  # "token", "cookie" or "none"
 
 
-def cases(size: int) -> list[Case]:
+def cases(size: int, project_id: int) -> list[Case]:
     deep = min(1000, max(1, size // PER_PAGE))  # page 1000 at 100k; the last page at 1k
     return [
         Case("anchor", "/", "none"),
@@ -70,17 +70,19 @@ def cases(size: int) -> list[Case]:
         Case(f"/api/v1/projects?page={deep}", f"/api/v1/projects?page={deep}", "token"),
         Case("/dashboard", "/dashboard", "cookie"),
         Case("/projects (page)", "/projects", "cookie"),
+        Case("/projects/<id> (page, full panel)", f"/projects/{project_id}", "cookie"),
+        Case("/ledger (page)", "/ledger", "cookie"),
     ]
 
 
 # --- databases ----------------------------------------------------------------------------------
 
 
-def database_url(kind: str, size: int, postgres: str) -> str:
+def database_url(kind: str, size: int, postgres: str, prefix: str = "bench") -> str:
     if kind == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{OUT / f'serve-{size}.sqlite3'}"
-    name = f"bench_{size}"
+    name = f"{prefix}_{size}"
     admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
@@ -124,8 +126,9 @@ def _wipe(url: str) -> None:
     engine.dispose()
 
 
-def prepare(url: str, size: int, fresh: bool) -> str:
-    """Seed the database at `size` projects unless it already is; returns a staff username."""
+def prepare(url: str, size: int, fresh: bool) -> tuple[str, int]:
+    """Seed the database at `size` projects unless it already is; returns a staff username and
+    the id of a project under review (the project page's case)."""
     logging.config.fileConfig = lambda *a, **k: None  # migrations/env.py would reconfigure logging
     if fresh or not _seeded(url, size):
         _wipe(url)
@@ -149,8 +152,22 @@ def prepare(url: str, size: int, fresh: bool) -> str:
     engine = create_engine(url)
     with engine.connect() as conn:
         username = conn.scalar(select(User.username).where(User.role == Role.staff).order_by(User.id).limit(1))
+        project_id = conn.scalar(
+            select(Project.id)
+            .join(Plan, Plan.id == Project.plan_id)
+            .where(Project.state == State.under_review, Plan.level == Level.municipal)
+            .order_by(Project.id)
+            .limit(1)
+        )
+        has_panel = conn.scalar(select(func.count()).select_from(Panel.__table__).where(Panel.project_id == project_id))
     engine.dispose()
-    return username
+    if not has_panel:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": False})
+        with app.app_context():
+            seed_panel(project_id, date.today())
+            db.session.remove()
+            db.engine.dispose()
+    return username, project_id
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -287,8 +304,8 @@ def status_of(url: str, headers: list[str]) -> int:
 
 def measure(kind: str, size: int, args, wrk: str) -> list[dict]:
     print(f"\n{kind}, {size:,} projects")
-    url = database_url(kind, size, args.postgres)
-    username = prepare(url, size, args.fresh)
+    url = database_url(kind, size, args.postgres, args.pg_prefix)
+    username, project_id = prepare(url, size, args.fresh)
     env = {
         "DATABASE_URL": url,
         "ANCHOR_DATABASE_URL": url,
@@ -303,13 +320,13 @@ def measure(kind: str, size: int, args, wrk: str) -> list[dict]:
         token, cookie = sign_in(app.url, username)
         auth = {"token": [f"Authorization: Bearer {token}"], "cookie": [f"Cookie: {cookie}"], "none": []}
         runs: dict[str, list[dict]] = {}
-        for case in cases(size):
+        for case in cases(size, project_id):
             base = anchor.url if case.auth == "none" else app.url
             status = status_of(base + case.path, auth[case.auth])
             if status != 200:
                 raise SystemExit(f"{case.label} answers {status}, not 200")
         for round_no in range(1, args.rounds + 1):
-            for case in cases(size):
+            for case in cases(size, project_id):
                 base = anchor.url if case.auth == "none" else app.url
                 run = run_wrk(wrk, base + case.path, auth[case.auth], args.connections, args.duration)
                 runs.setdefault(case.label, []).append(run)
@@ -347,6 +364,8 @@ TARGETS = {
     "/api/v1/projects?q=PVC": 0.30,
     "/dashboard": 0.30,
     "/projects (page)": 0.30,
+    "/projects/<id> (page, full panel)": 0.30,
+    "/ledger (page)": 0.30,
 }
 
 
@@ -413,11 +432,14 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,100000", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--databases", default="sqlite,postgresql", type=lambda s: s.split(","))
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg-prefix", default="bench", help="PostgreSQL databases are named PREFIX_SIZE")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--fresh", action="store_true", help="reseed even a database seeded at the same size")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C: the finally blocks stop the gunicorn servers this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wrk = ensure_wrk()
     rows = []
     for kind in args.databases:

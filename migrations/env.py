@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from projectmgr.models.search import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -85,6 +87,8 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The search index (FTS5 table, pg_trgm indexes) is built by 0005_perf, not declared by models.
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -4,6 +4,7 @@ import os
 
 from flask import Flask, jsonify, render_template, request
 
+from . import summary_cache  # noqa: F401 - registers the data-version hooks
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -155,7 +156,8 @@ def _error_pages(app: Flask) -> None:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """SQLite: enforce foreign keys, and let writers wait for each other instead of failing."""
+    """SQLite: enforce foreign keys, let writers wait for each other instead of failing, and (file
+    databases) write ahead: WAL with synchronous=NORMAL."""
     from sqlalchemy import event
 
     with app.app_context():
@@ -163,9 +165,15 @@ def _sqlite_pragmas(app: Flask) -> None:
         if engine.dialect.name != "sqlite":
             return
 
+        # A file database reads beside its writer (WAL) and syncs at checkpoints, not each commit.
+        on_file = engine.url.database not in (None, "", ":memory:") and "mode=memory" not in str(engine.url)
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
+            if on_file:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()

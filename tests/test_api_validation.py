@@ -608,7 +608,7 @@ def test_bad_as_of_on_a_project_and_the_sweep_is_422(s, project):
 def test_boundary_query_values_are_accepted(s, project, query):
     r = s.get(f"/projects?{query}")
     assert r.status_code == 200, r.json
-    assert set(r.json) == {"items", "total", "page", "per_page"}
+    assert set(r.json) == {"items", "total", "page", "per_page", "next_cursor"}
 
 
 def test_overdue_as_of_at_a_boundary_is_accepted(s, project):

@@ -110,7 +110,11 @@ def test_round_trip_row_for_row_and_byte_for_byte(source, archive, fresh, tmp_pa
     expected = rows_of(db.engine)
     assert sum(len(v) for v in expected.values()) > 50
     with fresh.app_context():
-        assert rows_of(db.engine) == expected
+        restored = rows_of(db.engine)
+        # Every row as it was but the data version, moved on so no worker's cached figures fit it.
+        [(_, before)], [(_, after)] = expected.pop("data_version"), restored.pop("data_version")
+        assert after > before
+        assert restored == expected
         restored_files = files_of(attachments.storage_dir())
     assert restored_files == files_of(tmp_path / "files")
     assert len(restored_files) == 3

@@ -31,8 +31,11 @@ from projectmgr.rules.credit_code import make_credit_code
 from projectmgr.rules.deadlines import acceptance_due, annual_evaluation_due
 from projectmgr.rules.settings import RuleSettings
 
-# Per request: the bearer token, its user, the COUNT for `total`, the page itself.
-MAX_STATEMENTS = 4
+# Per request under a new data version: the bearer token with its user (one query), the data
+# version, the first key of a page past the first (from the order index), the COUNT for `total`,
+# the page itself. Asked again under the same version: the token and the version only.
+MAX_STATEMENTS = 5
+CACHED_STATEMENTS = 2
 FAR_FUTURE = "2100-01-01"  # every open item is overdue then
 ORGS = 5
 LEVELS = (Level.national, Level.provincial, Level.municipal)
@@ -232,6 +235,9 @@ def _grow_and_compare(api, statements, url, params, expected):
         per_page = params.get("per_page", 50)
         page = params.get("page", 1)
         assert len(body["items"]) == max(0, min(per_page, body["total"] - (page - 1) * per_page))
+        again, cached = counted_get(caller, statements, url, params)
+        assert again == body
+        assert cached == CACHED_STATEMENTS
     assert counts[10] == counts[1000]
     assert counts[1000] <= MAX_STATEMENTS
     return body

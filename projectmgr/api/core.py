@@ -8,8 +8,9 @@ from datetime import date
 from enum import StrEnum
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
@@ -138,6 +139,8 @@ def route(
             except DomainError as exc:
                 db.session.rollback()  # authentication and parsing run before the unit of work
                 return error_response(exc)
+            if isinstance(result, Response):  # a view that answers itself (304 Not Modified)
+                return result
             return jsonify(result), status
 
         for decorator in decorators:
@@ -221,6 +224,46 @@ def paginate(query, serialize: Callable, count_query=None) -> dict:
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     items = [serialize(row) for row in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def encoded_json(body) -> bytes:
+    """`body` encoded as jsonify would: what cached answers keep, so no request encodes it again."""
+    return (current_app.json.dumps(body) + "\n").encode()
+
+
+def json_answer(data: bytes, etag: str | None = None) -> Response:
+    response = current_app.response_class(data, mimetype="application/json")
+    if etag:
+        response.headers["ETag"] = etag
+    return response
+
+
+# --- keyset cursors: opaque, signed, bound to the filters they were issued under -----------------
+
+
+def _cursor_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="projectmgr.api.cursor")
+
+
+def make_cursor(filters: tuple, key: tuple) -> str:
+    return _cursor_serializer().dumps({"f": repr(filters), "k": list(key)})
+
+
+def read_cursor(filters: tuple) -> tuple | None:
+    """The position named by `cursor`, None without one; a cursor that was altered or issued for
+    other filters is a 400 naming `cursor`."""
+    raw = request.args.get("cursor")
+    if raw is None or raw == "":
+        return None
+    try:
+        data = _cursor_serializer().loads(raw)
+    except BadSignature:
+        data = None
+    key = data.get("k") if isinstance(data, dict) and data.get("f") == repr(filters) else None
+    if not isinstance(key, list) or not all(isinstance(part, bool | int) for part in key):
+        message = _("The cursor is not one this list issued for these filters.")
+        raise BadRequest(message, [{"field": "cursor", "message": message}])
+    return tuple(key)
 
 
 def app_config(key: str):

@@ -1,16 +1,21 @@
 """The overdue radar and the sweep."""
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
+from ..etags import etag_for, not_modified
+from ..extensions import db
 from ..models import DueKind, Flag, Level
 from ..permissions import READERS, STAFF
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import settings
-from ..services.due_items import overdue_count_query, overdue_query
+from ..services.due_items import overdue_query
 from ..services.project_view import day
+from ..services.radar import radar_total
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
-from .core import as_of, paginate, q_enum, route
+from ..summary_cache import cached
+from .core import as_of, encoded_json, json_answer, page_args, q_enum, route
 
 
 @route(
@@ -21,10 +26,21 @@ from .core import as_of, paginate, q_enum, route
     roles=READERS.refusing(_l("The overdue radar is for bureau staff and leaders.")),
 )
 def get_overdue(user):
+    """The same for every reader: cached, and answered 304 to an If-None-Match of its ETag, under
+    the data version (projectmgr.summary_cache)."""
     when = as_of()
     rules = settings()
     flag = q_enum("flag", Flag)
     filters = {"level": q_enum("level", Level), "kind": q_enum("kind", DueKind), "flag": flag.value if flag else None}
+    page = page_args()
+    key = ("api_overdue", when, tuple((k, getattr(v, "value", v)) for k, v in filters.items()), page)
+    etag = etag_for(*key)
+    if not_modified(etag):
+        return Response(status=304, headers={"ETag": etag})
+    return json_answer(cached(key, lambda: encoded_json(_overdue_page(when, rules, filters))), etag)
+
+
+def _overdue_page(when, rules, filters) -> dict:
     query = overdue_query(when, **filters)
 
     def row(r) -> dict:
@@ -42,7 +58,10 @@ def get_overdue(user):
             "responsible_staff_id": project.responsible_staff_id,
         }
 
-    return paginate(query, row, overdue_count_query(when, **filters))
+    page, per_page = page_args()
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    items = [row(r) for r in rows]
+    return {"items": items, "total": radar_total(when, **filters), "page": page, "per_page": per_page}
 
 
 @route(

@@ -5,14 +5,15 @@ from datetime import date
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Flag, Level, Project, State, TransitionRecord
+from ..models import Flag, Level, State, TransitionRecord
 from ..permissions import OWNERS, STAFF, can_see_history_details
 from ..schemas import ProjectIn
 from ..services import funds, settings
+from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import day, instant, money, project_detail, project_summary
 from ..services.projects import (
     BudgetInput,
@@ -20,13 +21,13 @@ from ..services.projects import (
     ProjectFilters,
     ProjectInput,
     find_project,
-    project_query,
     register_project,
     set_flags,
 )
 from ..services.transitions import transition
+from ..summary_cache import cached
 from . import schemas
-from .core import as_of, paginate, q_enum, q_int, route
+from .core import as_of, encoded_json, json_answer, make_cursor, page_args, paginate, q_enum, q_int, read_cursor, route
 from .serialize import history_json
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
@@ -77,13 +78,31 @@ def create_project(user, data: ProjectIn):
         "q": "search in code and title",
         "page": "page number",
         "per_page": "items per page (max 200)",
+        "cursor": "the next_cursor of the previous page (instead of page)",
     },
 )
 def list_projects(user):
+    """A page by number (`page`) or from a position (`cursor`, as `next_cursor` gave it); the page
+    itself, its total and its next cursor are cached under the data version (summary_cache)."""
     filters = project_filters()
-    query = project_query(user, filters)
-    count = query.with_only_columns(func.count(Project.id)).order_by(None)
-    return paginate(query.options(joinedload(Project.plan)), lambda row: project_summary(row[0]), count)
+    key = filters_key(filters)
+    start = read_cursor(key)
+    page, per_page = page_args()
+
+    def answer() -> bytes:
+        first = start if start is not None else page_start(user, filters, page, per_page)
+        rows = project_rows(user, filters, per_page, first)
+        return encoded_json(
+            {
+                "items": [project_summary(p) for p in rows.projects],
+                "total": project_total(user, filters),
+                "page": None if start is not None else page,
+                "per_page": per_page,
+                "next_cursor": make_cursor(key, rows.next_key) if rows.next_key else None,
+            }
+        )
+
+    return json_answer(cached(("api_projects", scope_of(user), key, start, None if start else page, per_page), answer))
 
 
 @route(

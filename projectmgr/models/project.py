@@ -32,6 +32,8 @@ class Project(db.Model):
         # Staff lists sort key-tracking projects first, newest next: these indexes serve that order.
         Index("ix_project_tracking_order", "key_tracking", "id"),
         Index("ix_project_state_order", "state", "key_tracking", "id"),
+        # The dashboard's projects by state and level: counted from this index alone.
+        Index("ix_project_state_plan", "state", "plan_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -133,8 +133,10 @@ def _overdue_conditions(
     if kind is not None:
         conditions.append(DueItem.kind == kind)
     if flag is not None:
-        # A flagged project is key-tracking: the item's copy lets the radar index narrow first.
-        conditions += [DueItem.key_tracking.is_(True), getattr(Project, f"flag_{flag}").is_(True)]
+        # A flagged project is key-tracking: the item's copy lets the radar index narrow first, and
+        # the flagged projects come from ix_project_tracking_order's key-tracking range (no join).
+        flagged = select(Project.id).where(Project.key_tracking.is_(True), getattr(Project, f"flag_{flag}").is_(True))
+        conditions += [DueItem.key_tracking.is_(True), DueItem.project_id.in_(flagged)]
     if project_ids is not None:
         conditions.append(DueItem.project_id.in_(project_ids))
     return conditions
@@ -166,13 +168,11 @@ def overdue_count_query(
     flag: str | None = None,
     project_ids: Select | None = None,
 ) -> Select:
-    """COUNT of overdue_query's rows from the due items alone (joining the project only for a
-    flag): every item has exactly one project, so the join changes no count, and an index
-    answers it without visiting each overdue item's project. A plain SELECT over due_item, so
+    """COUNT of overdue_query's rows from the due items alone: every item has exactly one
+    project, so the join changes no count, and an index answers it without visiting each
+    overdue item's project. A plain SELECT over due_item, so
     callers may add conditions or GROUP BY one of its columns."""
     query = select(func.count()).select_from(DueItem)
-    if flag is not None:
-        query = query.join(Project, Project.id == DueItem.project_id)
     return query.where(*_overdue_conditions(as_of, level, kind, flag, project_ids))
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import literal_column, or_, select, table
 from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, GuardFailed, NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from ..models import (
     State,
     User,
 )
+from ..models.search import SQLITE_TABLE, fts_phrase, is_searchable
 from ..permissions import (
     can_be_responsible,
     can_own_projects,
@@ -225,4 +226,15 @@ def project_query(user: User, f: ProjectFilters):
     if f.q:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Project.code.like(pattern, escape="\\"), Project.title.like(pattern, escape="\\")))
+        if is_searchable(f.q) and db.session.get_bind().dialect.name == "sqlite":
+            # The trigram index narrows to the rows containing q (case folded, so never fewer
+            # than LIKE finds); the LIKE above keeps exactly today's matches. PostgreSQL's LIKE
+            # uses its pg_trgm indexes as it stands (models.search).
+            query = query.where(
+                Project.id.in_(
+                    select(literal_column("rowid"))
+                    .select_from(table(SQLITE_TABLE))
+                    .where(literal_column(SQLITE_TABLE).op("MATCH")(fts_phrase(f.q)))
+                )
+            )
     return query.order_by(Project.key_tracking.desc(), Project.id.desc())

@@ -151,10 +151,16 @@ def issue_token(user: User) -> str:
 
 
 def token_for(secret: str) -> ApiToken | None:
-    """The token if it still works: not revoked, not expired, its user active."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    """The token if it still works: not revoked, not expired, its user active — token and user in
+    one query (every API request asks)."""
+    row = db.session.execute(
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == ApiToken.hash(secret), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).first()
+    if row is None:
         return None
+    token = row[0]
     # Tokens from before expiry existed (migration 0005) expire API_TOKEN_DAYS after their issue.
     expires = token.expires_at or token.created_at + timedelta(days=account_settings().api_token_days)
     if expires <= utcnow():

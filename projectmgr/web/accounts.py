@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
@@ -31,11 +30,11 @@ from ..services import registry
 from ..services.account_settings import account_settings
 from ..services.signin import is_locked
 from . import allowed, apply, bp, failed_status, saved
-from .forms import EmptyForm, choices
+from .forms import EmptyForm, PageForm, choices
 from .pages import PER_PAGE, _enum_arg, _page
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PageForm):
     username = StringField(
         _l("Username"),
         validators=[
@@ -59,7 +58,7 @@ class AccountForm(FlaskForm):
     conflicts = SelectMultipleField(_l("Declared conflicts"), validators=[Optional()])
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(PageForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=choices(labels.ORG_KINDS), validators=[DataRequired()])
     credit_code = StringField(

@@ -1,9 +1,10 @@
 """Charts drawn on the server as inline SVG (no script, no network), each followed by a table of
 its numbers. Colours are SVG attributes, not style attributes, so the strict CSP holds."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -12,9 +13,10 @@ from .. import labels
 from ..extensions import db
 from ..models import DueItem, Plan, Project
 from ..services import settings
-from ..services.due_items import overdue_query
+from ..services.due_items import overdue_count_query
 from ..services.evaluation import year_report
 from ..services.ledger import flatten, ledger
+from ..summary_cache import cached
 from . import bp
 
 PALETTE = ["#0b5cad", "#1c7c3c", "#a15c00", "#b3261e", "#6b4fbb", "#2a8c8c", "#7a7a7a"]
@@ -31,6 +33,8 @@ class Chart:
     percent: bool = False
     marks: list[float] | None = None  # a tick per category (e.g. the share of the year gone)
     colours: list[str] | None = None
+    # Drawn once: a chart is cached under the data version with its html (dashboard_charts).
+    drawn: Markup | None = field(default=None, repr=False, compare=False)
 
     def totals(self) -> list[float]:
         return [sum(values[i] for _, values in self.series) for i in range(len(self.categories))]
@@ -108,6 +112,11 @@ class Chart:
         )
 
     def html(self) -> Markup:
+        if self.drawn is None:
+            self.drawn = self._draw()
+        return self.drawn
+
+    def _draw(self) -> Markup:
         numbers = _("The numbers")  # outside the f-string, where pybabel extract finds it
         return Markup(
             f'<figure class="chart card" id="chart-{escape(self.key)}"><figcaption><h2>{escape(self.title)}</h2>'
@@ -157,8 +166,9 @@ def projects_by_state_level() -> Chart:
 def overdue_by_month(as_of: date) -> Chart:
     """Items overdue on as_of, by the month they fell due."""
     year, month = func.extract("year", DueItem.due_date), func.extract("month", DueItem.due_date)
+    # From the due items alone (no join): ix_due_item_open covers it.
     rows = db.session.execute(
-        overdue_query(as_of).with_only_columns(year, month, func.count()).order_by(None).group_by(year, month)
+        overdue_count_query(as_of).with_only_columns(year, month, func.count()).group_by(year, month)
     ).all()
     by_month = {f"{int(y):04d}-{int(m):02d}": n for y, m, n in rows}
     months = sorted(by_month)
@@ -204,8 +214,13 @@ def grade_distribution(by_grade: dict[str, int]) -> Chart:
 
 @bp.app_template_global()
 def dashboard_charts() -> list[Chart]:
-    """The dashboard's charts (templates/web/_charts.html)."""
+    """The dashboard's charts (templates/web/_charts.html), computed once per data version, day
+    and language (projectmgr.summary_cache)."""
     today = date.today()
+    return cached(("dashboard_charts", today, str(get_locale())), lambda: _charts(today))
+
+
+def _charts(today: date) -> list[Chart]:
     charts = [projects_by_state_level(), overdue_by_month(today)]
     views = flatten(ledger(today.year, today, settings()))
     if views:

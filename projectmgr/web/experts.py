@@ -7,17 +7,17 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..permissions import can_read_expert_pool, require
 from ..services import experts as service
 from ..services import settings
-from . import apply, bp, int_arg, saved, staff_required
+from . import allowed, apply, bp, int_arg, saved
+from .forms import PageForm
 
 
-class PoolForm(FlaskForm):
+class PoolForm(PageForm):
     action = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
@@ -51,13 +51,13 @@ def _render(status: int = 200, failed: dict | None = None):
 
 
 @bp.route("/experts")
-@staff_required
+@allowed(can_read_expert_pool)
 def experts():
     return _render()
 
 
 @bp.route("/experts/<int:expert_id>/pool", methods=["POST"])
-@staff_required
+@allowed(can_read_expert_pool)
 def expert_pool(expert_id: int):
     """Take the expert out of the pool (action=deactivate) or back in (action=reactivate)."""
     form = PoolForm()

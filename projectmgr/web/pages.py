@@ -3,9 +3,11 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import labels
@@ -13,9 +15,11 @@ from ..extensions import db
 from ..lifecycle import REPORT_WINDOWS
 from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
 from ..services import funds, settings
+from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import project_detail
-from ..services.projects import ProjectFilters, find_project, project_query
+from ..services.projects import ProjectFilters, find_project
 from ..services.transitions import transition, trigger_choices
+from ..summary_cache import cached
 from . import apply, bp, failed_status, int_arg, saved
 from .diagram import lifecycle_svg
 from .forms import (
@@ -61,21 +65,22 @@ def load_project(project_id: int) -> Project:
 @login_required
 def projects():
     filters = list_filters()
-    query = project_query(current_user, filters)
-    total = db.session.scalar(query.with_only_columns(func.count(Project.id)).order_by(None))
     page = _page()
-    rows = db.session.scalars(
-        query.options(joinedload(Project.plan)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    return render_template(
-        "web/projects.html",
-        projects=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        filters=filters,
-        args={k: v for k, v in request.args.items() if k != "page"},
-    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    # The exact total, the page's first key and the page's HTML, each made once per data version
+    # for the user's scope, the filters, the page and the language (project_list, summary_cache).
+    key = ("project_list_html", scope_of(current_user), filters_key(filters), page, tuple(args.items()))
+    total, listing = cached((*key, str(get_locale())), lambda: _project_list(filters, page, args))
+    return render_template("web/projects.html", total=total, filters=filters, listing=listing)
+
+
+def _project_list(filters: ProjectFilters, page: int, args: dict) -> tuple[int, Markup]:
+    total = project_total(current_user, filters)
+    start = page_start(current_user, filters, page, PER_PAGE)
+    rows = project_rows(current_user, filters, PER_PAGE, start).projects
+    pages = max(1, -(-total // PER_PAGE))
+    html = render_template("web/_project_list.html", projects=rows, page=page, pages=pages, args=args)
+    return total, Markup(html)
 
 
 def _history(project: Project) -> list[TransitionRecord]:

@@ -1,13 +1,18 @@
 """Bureau staff's pages: the overdue radar (dashboard), project registration and the acceptance panel."""
 
-from datetime import date, timedelta
+import time
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import session as http_session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import (
     DateField,
@@ -25,11 +30,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
+from ..etags import etag_for, not_modified
 from ..extensions import db
 from ..lifecycle import PANEL_OPEN
 from ..models import (
     Category,
-    DueItem,
     DueKind,
     Flag,
     Level,
@@ -43,8 +48,10 @@ from ..permissions import can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import experts as experts_service
 from ..services import panels, settings
-from ..services.due_items import overdue_count_query, overdue_query
+from ..services.due_items import overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
+from ..services.radar import radar_counts
+from ..summary_cache import cached
 from . import allowed, apply, bp, failed_status, saved
 from .forms import DecimalTextField, DrawForm, MoneyField, PageForm, choices
 from .pages import PER_PAGE, _enum_arg, _page, load_project
@@ -52,31 +59,21 @@ from .pages import PER_PAGE, _enum_arg, _page, load_project
 # --- the overdue radar ----------------------------------------------------------------------------
 
 
-def _counts(query, column) -> dict[str, int]:
-    """One GROUP BY over the radar's count query (services.due_items.overdue_count_query)."""
-    grouped = query.with_only_columns(column, func.count()).group_by(column)
-    return {getattr(key, "value", key): n for key, n in db.session.execute(grouped).all()}
+@dataclass(frozen=True)
+class RadarFragments:
+    summary: Markup  # the tiles
+    list: Markup  # the page of overdue items and the pager
 
 
-@bp.route("/dashboard")
-@allowed(can_read_overdue)
-def dashboard():
-    """Open items past their due date: counts by kind and level, the very late, the list."""
-    today = date.today()
-    level, kind, flag = _enum_arg("level", Level), _enum_arg("kind", DueKind), _enum_arg("flag", Flag)
+def _radar_fragments(today: date, rules, filters: dict, page: int, args: dict) -> RadarFragments:
+    """The radar's tiles and list as HTML: the same for every reader of this data version, day,
+    filter, page and language, so cached as such (summary_cache)."""
+    level, kind, flag = filters["level"], filters["kind"], filters["flag"]
     flag_key = flag.value if flag else None
+    # Each set of tiles ignores its own filter, so the other choices stay visible with their counts;
+    # very late (rules.deadlines.is_very_late): at least very_late_days past the due date.
+    counts = radar_counts(today, rules, level=level, kind=kind, flag=flag_key)
     query = overdue_query(today, level=level, kind=kind, flag=flag_key)
-    # Each set of tiles ignores its own filter, so the other choices stay visible with their counts.
-    by_kind = _counts(overdue_count_query(today, level=level, flag=flag_key), DueItem.kind)
-    by_level = _counts(overdue_count_query(today, kind=kind, flag=flag_key), DueItem.level)
-    total = by_kind.get(kind.value, 0) if kind else sum(by_kind.values())
-    rules = settings()
-    # Very late (rules.deadlines.is_very_late): at least very_late_days past the due date.
-    very_late_from = today - timedelta(days=rules.very_late_days)
-    very_late = db.session.scalar(
-        overdue_count_query(today, level=level, kind=kind, flag=flag_key).where(DueItem.due_date <= very_late_from)
-    )
-    page = _page()
     rows = [
         {
             "item": item,
@@ -89,23 +86,50 @@ def dashboard():
             query.options(selectinload(Project.responsible_staff)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         )
     ]
+    context = {
+        "rows": rows,
+        "very_late_days": rules.very_late_days,
+        "by_kind": counts.by_kind,
+        "by_level": counts.by_level,
+        "total": counts.total,
+        "very_late": counts.very_late,
+        "filters": filters,
+        "page": page,
+        "pages": max(1, -(-counts.total // PER_PAGE)),
+        "args": args,
+        "without": lambda *keys: {k: v for k, v in args.items() if k not in keys},
+    }
+    return RadarFragments(
+        Markup(render_template("web/_radar_summary.html", **context)),
+        Markup(render_template("web/_radar_list.html", **context)),
+    )
+
+
+@bp.route("/dashboard")
+@allowed(can_read_overdue)
+def dashboard():
+    """Open items past their due date: counts by kind and level, the very late, the list."""
+    today = date.today()
+    level, kind, flag = _enum_arg("level", Level), _enum_arg("kind", DueKind), _enum_arg("flag", Flag)
+    rules = settings()
+    page = _page()
+    # The page is the same for every reader but for the signed-in user's header and the form's
+    # CSRF token (renewed every half hour): 304 to a browser that has it under this data version.
+    etag = etag_for("dashboard", today, request.full_path, current_user.id, str(get_locale()), int(time.time()) // 1800)
+    if etag and not http_session.get("_flashes") and not_modified(etag):
+        return Response(status=304, headers={"ETag": etag})
     # Only the filters that were understood are carried into links; bad values are dropped.
     args = {k: v.value for k, v in (("level", level), ("kind", kind), ("flag", flag)) if v is not None}
-    return render_template(
-        "web/dashboard.html",
-        rows=rows,
-        today=today,
-        very_late_days=rules.very_late_days,
-        by_kind=by_kind,
-        by_level=by_level,
-        total=total,
-        very_late=very_late,
-        filters={"level": level, "kind": kind, "flag": flag},
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        args=args,
-        without=lambda *keys: {k: v for k, v in args.items() if k not in keys},
+    filters = {"level": level, "kind": kind, "flag": flag}
+    key = ("dashboard_radar", today, tuple(args.items()), page, str(get_locale()))
+    radar = cached(key, lambda: _radar_fragments(today, rules, filters, page, args))
+    response = make_response(
+        render_template("web/dashboard.html", today=today, filters=filters, args=args, radar=radar)
     )
+    if etag:
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 # --- registration ---------------------------------------------------------------------------------
