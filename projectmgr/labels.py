@@ -33,6 +33,7 @@ TRIGGERS = {
     "evaluate": _l("Annual evaluation"),
     "terminate": _l("Terminate"),
     "expire": _l("Expired (deemed failed)"),
+    "migrate": _l("Moved in from a workbook"),
 }
 
 LEVELS = {"national": _l("National"), "provincial": _l("Provincial"), "municipal": _l("Municipal")}
