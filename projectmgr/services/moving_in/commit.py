@@ -181,7 +181,7 @@ def _due_items(project: Project, state: State, as_of: date, settings: RuleSettin
     if state in (State.approved, State.in_progress):
         due = acceptance_due(project.end_date, settings)
         _due(project, DueKind.acceptance_application, due)
-        last = due.year
+        last = max(due.year, as_of.year)
     elif state == State.rectifying:
         _due(project, DueKind.rectification, rectification_due(project.rectification_started_on, settings))
         last = as_of.year

@@ -162,6 +162,8 @@ class _Reader:
         row.ok = False
 
     def read(self, n: int, cells: tuple) -> Row | None:
+        if _is_total(cells):
+            return None  # a 合计 row under the table
         row = Row(n, {}, {})
         for fld in self.by_field:
             raw = self.cell(cells, fld)
@@ -194,8 +196,6 @@ class _Reader:
                 continue
             if value is not None:
                 row.data[fld] = value
-        if not any(row.data.get(f) for f in ("code", "title")) and _is_total(cells):
-            return None  # a 合计 row under the table
         self._complete(row, cells)
         row.shown = {k: _json(v) for k, v in row.data.items() if k != "period"}
         return row
@@ -250,13 +250,14 @@ def preview(sheets: list[Sheet], mapping: Mapping, as_of: date) -> Preview:
         return Preview(sheet.name, None, [], [err], {}, {}, {}, {}, set())
     reader = _Reader(sheet, header, mapping, as_of)
     rows: list[Row] = []
-    if not reader.errors:
+    mapped = not reader.errors  # the mapping itself is sound: read the rows
+    if mapped:
         for n, cells in data_rows(sheet, header):
             row = reader.read(n, cells)
             if row is not None:
                 rows.append(row)
     result = Preview(sheet.name, header, rows, reader.errors, {}, {}, {}, {}, set())
-    if not reader.errors:
+    if mapped:
         _duplicates(reader, rows)
         _resolve(reader, result, mapping)
     result.errors.sort(key=lambda e: (e["row"], e["column"] or ""))

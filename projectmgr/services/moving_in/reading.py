@@ -111,7 +111,12 @@ def _row_header(sheet: Sheet, row: int) -> list[str]:
 
 
 def _score(texts: list[str]) -> int:
-    return sum(1 for t in texts if t and match_field(t) is not None)
+    """How many fields the row names: a heading merged over several columns counts once; a row
+    of one text only (a title merged across the table, a note) names none."""
+    distinct = {t for t in texts if t}
+    if len(distinct) < 2:
+        return 0
+    return sum(1 for t in distinct if match_field(t) is not None)
 
 
 def _two_row(sheet: Sheet, row: int) -> list[str]:
@@ -145,7 +150,7 @@ def find_header(sheet: Sheet, row: int | None = None) -> Header | None:
         score = _score(single)
         if score and (best is None or score > best[0]):
             best = (score, r, 1)
-        if r + 1 <= len(sheet.rows):
+        if score and r + 1 <= len(sheet.rows):
             below = _row_header(sheet, r + 1)
             if not _looks_like_data(below):
                 pair = _two_row(sheet, r)
