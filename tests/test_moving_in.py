@@ -47,7 +47,9 @@ def _suggested(sheet: dict) -> dict:
 
 
 def _map(s, workbook_id, sheet, columns, **extra):
-    r = s.put(f"/imports/workbooks/{workbook_id}/mapping?as_of={AS_OF}", json={"sheet": sheet, "columns": columns, **extra})
+    r = s.put(
+        f"/imports/workbooks/{workbook_id}/mapping?as_of={AS_OF}", json={"sheet": sheet, "columns": columns, **extra}
+    )
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
@@ -139,7 +141,15 @@ def test_commit_enters_projects_at_their_states_with_balances_due_items_and_hist
     missing = [o["name"] for o in answer["created"]["organizations"] if o["credit_code"] is None]
     assert missing == ["安阳市农业科学院"]
     # 王建国 owns two projects of the same organization: one account.
-    assert sorted(o["name"] for o in answer["created"]["owners"]) == ["刘洋", "孙涛", "张伟", "李秀英", "王建国", "赵磊", "陈静"]
+    assert sorted(o["name"] for o in answer["created"]["owners"]) == [
+        "刘洋",
+        "孙涛",
+        "张伟",
+        "李秀英",
+        "王建国",
+        "赵磊",
+        "陈静",
+    ]
 
     states = dict(db.session.execute(select(Project.code, Project.state)).all())
     assert states == {
@@ -195,7 +205,7 @@ def test_commit_enters_projects_at_their_states_with_balances_due_items_and_hist
 def test_the_same_file_twice_creates_nothing_and_says_so(api, staff, tmp_path):
     s = api.as_(staff)
     path = _fixed_2024(tmp_path)
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         body = _upload(s, path).get_json()
         _map(s, body["id"], "2024年项目", _suggested(body["sheets"][0]))
         answer = s.post(f"/imports/workbooks/{body['id']}/commit?as_of={AS_OF}").get_json()
@@ -259,7 +269,10 @@ def test_gb18030_csv_with_full_width_digits_serial_dates_and_a_known_organizatio
     assert rows["AY-C-01"]["special_funds"] == "300000.00"  # ３００，０００
     assert (rows["AY-C-01"]["start_date"], rows["AY-C-01"]["end_date"]) == ("2024-01-05", "2025-12-31")
     assert (rows["AY-C-03"]["start_date"], rows["AY-C-03"]["end_date"]) == ("2023-03-15", "2024-12-14")
-    assert [o["name"] for o in preview["would_create"]["organizations"]] == ["安阳市农业科学院", "林州市华盛铸造有限公司"]
+    assert [o["name"] for o in preview["would_create"]["organizations"]] == [
+        "安阳市农业科学院",
+        "林州市华盛铸造有限公司",
+    ]
     assert s.post(f"/imports/workbooks/{body['id']}/commit?as_of={AS_OF}").status_code == 200
     moved = db.session.scalar(select(Project).where(Project.code == "AY-C-02"))
     assert moved.organization_id == known.id and moved.state == State.accepted
@@ -280,7 +293,10 @@ def test_staff_corrections_are_remembered_for_the_next_import(api, staff, tmp_pa
     ("maker", "message"),
     [
         (books.corrupt, "The file is damaged or not an .xlsx workbook or .csv file."),
-        (books.protected, "The file is password-protected (or an old .xls): remove the password or save it as .xlsx, then upload it again."),
+        (
+            books.protected,
+            "The file is password-protected (or an old .xls): remove the password or save it as .xlsx, then upload it again.",
+        ),
     ],
 )
 def test_unreadable_files_are_refused_and_not_stored(api, staff, tmp_path, maker, message):

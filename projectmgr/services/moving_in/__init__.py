@@ -8,6 +8,7 @@ from .preview import Mapping, Preview
 from .store import (
     commit,
     current_preview,
+    default_choices,
     earlier_import,
     find_workbook,
     saved_mapping,
@@ -22,6 +23,7 @@ __all__ = [
     "Preview",
     "commit",
     "current_preview",
+    "default_choices",
     "earlier_import",
     "find_workbook",
     "saved_mapping",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
-from ...models import ImportColumnWord, ImportWorkbook, User
+from ...models import ImportColumnWord, ImportWorkbook, Plan, Role, User
 from ...models.base import utcnow
 from ...permissions import can_import_projects, require
 from ...rules.settings import RuleSettings
@@ -165,3 +165,16 @@ def commit(user: User, workbook_id: int, as_of: date, settings: RuleSettings) ->
     workbook.result = answer
     db.session.flush()
     return answer
+
+
+def default_choices() -> tuple[list, list]:
+    """The plans and the bureau staff a mapping's defaults may name."""
+    plans = list(db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.name)))
+    staff = list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_((Role.staff, Role.admin)), User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+    return plans, staff
