@@ -11,6 +11,7 @@ from openpyxl.utils import column_index_from_string
 from sqlalchemy import select
 
 from ...extensions import db
+from ...labels import label
 from ...models import Organization, Plan, Project, Role, State, User
 from ...rules.credit_code import is_valid_credit_code, normalize_credit_code
 from . import values
@@ -383,7 +384,10 @@ def _plan(reader: _Reader, row: Row, plans: list[Plan], default: Plan | None) ->
         return
     if stated is not None and plan.level != stated:
         reader.fail(
-            row, "level", stated.value, _("The plan %(plan)s is %(level)s.", plan=plan.name, level=plan.level.value)
+            row,
+            "level",
+            stated.value,
+            _("The plan %(plan)s is %(level)s.", plan=plan.name, level=label("level", plan.level.value)),
         )
         return
     row.data["plan"] = plan
