@@ -177,7 +177,8 @@ def _due_items(project: Project, state: State, as_of: date, settings: RuleSettin
     """What the project still owes, from its dates: a running project its acceptance application
     (overdue at once when its end date + 3 months has passed) and the annual evaluations from this
     year on; a rectifying one its rectification; one concluded this year this year's evaluation.
-    Earlier years' evaluations were the bureau's before it moved in."""
+    Evaluations due before the move (earlier years', this year's after 30 November) were the
+    bureau's business before it moved in."""
     if state in (State.approved, State.in_progress):
         due = acceptance_due(project.end_date, settings)
         _due(project, DueKind.acceptance_application, due)
@@ -192,7 +193,8 @@ def _due_items(project: Project, state: State, as_of: date, settings: RuleSettin
     else:
         return
     for year in range(max(project.start_date.year, as_of.year), last + 1):
-        _due(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
+        if annual_evaluation_due(year) >= as_of:
+            _due(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
 
 
 def _opening_balances(user: User, project: Project, row: Row, as_of: date) -> None:

@@ -15,7 +15,7 @@ from ...labels import label
 from ...models import Organization, Plan, Project, Role, State, User
 from ...rules.credit_code import is_valid_credit_code, normalize_credit_code
 from . import values
-from .fields import FIELDS, KINDS, MONEY_FIELDS, unit_of
+from .fields import FIELDS, KINDS, unit_of
 from .reading import Header, Sheet, data_rows, find_header
 
 REQUIRED = ("code", "title", "organization", "owner")
@@ -218,10 +218,10 @@ class _Reader:
             elif d["start_date"] > d["end_date"]:
                 raw = self.cell(cells, date_field)
                 self.fail(row, date_field, raw, _("The start date is after the end date."))
-        for fld in MONEY_FIELDS:
-            if fld in ("special_funds", "self_raised_committed") and fld not in d:
-                d[fld] = Decimal("0.00")
-        if d.get("special_disbursed", 0) > d["special_funds"]:
+        for fld in ("special_funds", "self_raised_committed"):
+            if fld not in d and not (fld in self.by_field and self._failed(row, self.by_field[fld][1])):
+                d[fld] = Decimal("0.00")  # an empty cell, or no such column: nothing granted
+        if "special_funds" in d and d.get("special_disbursed", 0) > d["special_funds"]:
             raw = self.cell(cells, "special_disbursed")
             self.fail(row, "special_disbursed", raw, _("More disbursed than the special funds granted."))
         if row.ok:
