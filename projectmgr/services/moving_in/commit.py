@@ -5,9 +5,9 @@ code exists already is skipped (the code is the key), so the same file twice cre
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import insert
 
 from ...extensions import db
 from ...lifecycle.migrate import enter_migrated
@@ -28,6 +28,7 @@ from ...models import (
     State,
     User,
 )
+from ...models.base import utcnow
 from ...rules.deadlines import acceptance_due, annual_evaluation_due, rectification_due
 from ...rules.settings import RuleSettings
 from ..credit import record_failure
@@ -110,12 +111,20 @@ def write(user: User, preview: Preview, filename: str, as_of: date, settings: Ru
         db.session.add(project)
         created.append((row, project))
     db.session.flush()
+    owed: list[dict] = []
+    balances: dict[type, list[dict]] = {Disbursement: [], SelfRaisedArrival: [], Expenditure: []}
     for row, project in created:
         enter_migrated(project, row.state, user, comment)
         if row.state == State.failed:
             record_failure(project, project.concluded_on, comment)
-        _due_items(project, row.state, as_of, settings)
-        _opening_balances(user, project, row, as_of)
+        owed += _due_items(project, row, as_of, settings)
+        _opening_balances(user, project, row, as_of, balances)
+    # Plain rows in bulk: a thousand projects owe thousands of items and balances.
+    if owed:
+        db.session.execute(insert(DueItem), owed)
+    for model, rows in balances.items():
+        if rows:
+            db.session.execute(insert(model), rows)
     db.session.flush()
     return Created(
         projects=[p.code for _row, p in created],
@@ -160,58 +169,69 @@ def _project(row: Row, org_id: int, owner_id: int, as_of: date, comment: str, st
     return project
 
 
-def _due(project: Project, kind: DueKind, due: date, year: int | None = None) -> None:
-    db.session.add(
-        DueItem(
-            project_id=project.id,
-            kind=kind,
-            due_date=due,
-            year=year,
-            level=project.plan.level,
-            key_tracking=project.key_tracking,
-        )
-    )
+def _due(project: Project, row: Row, kind: DueKind, due: date, year: int | None = None) -> dict:
+    return {
+        "project_id": project.id,
+        "kind": kind,
+        "due_date": due,
+        "year": year,
+        "closed_on": None,
+        "level": row.data["plan"].level,
+        "key_tracking": project.key_tracking,
+        "created_at": utcnow(),
+    }
 
 
-def _due_items(project: Project, state: State, as_of: date, settings: RuleSettings) -> None:
+def _due_items(project: Project, row: Row, as_of: date, settings: RuleSettings) -> list[dict]:
     """What the project still owes, from its dates: a running project its acceptance application
     (overdue at once when its end date + 3 months has passed) and the annual evaluations from this
     year on; a rectifying one its rectification; one concluded this year this year's evaluation.
     Evaluations due before the move (earlier years', this year's after 30 November) were the
     bureau's business before it moved in."""
+    state = row.state
+    items = []
     if state in (State.approved, State.in_progress):
         due = acceptance_due(project.end_date, settings)
-        _due(project, DueKind.acceptance_application, due)
+        items.append(_due(project, row, DueKind.acceptance_application, due))
         last = max(due.year, as_of.year)
     elif state == State.rectifying:
-        _due(project, DueKind.rectification, rectification_due(project.rectification_started_on, settings))
+        due = rectification_due(project.rectification_started_on, settings)
+        items.append(_due(project, row, DueKind.rectification, due))
         last = as_of.year
     elif state == State.acceptance_applied:
         last = as_of.year
     elif state in CONCLUDED_STATES:
         last = as_of.year if project.concluded_on.year == as_of.year else as_of.year - 1
     else:
-        return
+        return items
     for year in range(max(project.start_date.year, as_of.year), last + 1):
         if annual_evaluation_due(year) >= as_of:
-            _due(project, DueKind.annual_evaluation, annual_evaluation_due(year), year=year)
+            items.append(_due(project, row, DueKind.annual_evaluation, annual_evaluation_due(year), year))
+    return items
 
 
-def _opening_balances(user: User, project: Project, row: Row, as_of: date) -> None:
+def _opening_balances(user: User, project: Project, row: Row, as_of: date, out: dict) -> None:
     """The sums recorded before moving in, each one row flagged as an opening balance, dated the
     day of the move; spending in "other" (the sheet has no categories)."""
     d = row.data
-    positive = Decimal("0")
+    common = {
+        "project_id": project.id,
+        "date": as_of,
+        "recorded_by_id": user.id,
+        "opening_balance": True,
+        "created_at": utcnow(),
+    }
 
     def given(key):
         value = d.get(key)
-        return value if value is not None and value > positive else None
+        return value if value is not None and value > 0 else None
 
-    common = {"project_id": project.id, "date": as_of, "recorded_by_id": user.id, "opening_balance": True}
     if amount := given("special_disbursed"):
-        db.session.add(Disbursement(amount=amount, **common))
+        out[Disbursement].append({"amount": amount, **common})
     if amount := given("self_raised_arrived"):
-        db.session.add(SelfRaisedArrival(amount=amount, note=_("Opening balance"), **common))
+        out[SelfRaisedArrival].append({"amount": amount, "note": _("Opening balance"), **common})
     for key, source in (("special_spent", FundSource.special), ("self_raised_spent", FundSource.self_raised)):
         if amount := given(key):
-            db.session.add(Expenditure(amount=amount, category=Category.other, source=source, voucher=None, **common))
+            out[Expenditure].append(
+                {"amount": amount, "category": Category.other, "source": source, "voucher": None, **common}
+            )

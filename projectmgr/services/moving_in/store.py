@@ -98,11 +98,10 @@ def find_workbook(user: User, workbook_id: int) -> ImportWorkbook:
     return workbook
 
 
-def _remember(workbook: ImportWorkbook, mapping: Mapping) -> None:
-    sheet = next((s for s in sheets_json(workbook) if s["name"] == mapping.sheet), None)
-    if sheet is None:
+def _remember(preview: Preview, mapping: Mapping) -> None:
+    if preview.header is None:
         return
-    headers = {c["letter"]: c["header"] for c in sheet["columns"]}
+    headers = dict(preview.header.columns)
     memory = {w.header: w for w in db.session.scalars(select(ImportColumnWord))}
     for letter, fld in mapping.columns.items():
         if letter not in headers:
@@ -123,7 +122,7 @@ def set_mapping(user: User, workbook_id: int, mapping: Mapping, as_of: date) -> 
     workbook = find_workbook(user, workbook_id)
     workbook.mapping = mapping.as_json()
     result = preview(read_file(workbook.filename, workbook.content), mapping, as_of)
-    _remember(workbook, mapping)
+    _remember(result, mapping)
     db.session.flush()
     return result
 
