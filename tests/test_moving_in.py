@@ -344,3 +344,40 @@ def test_only_staff_move_a_bureau_in(api, make, tmp_path):
     owner = make.user(Role.owner)
     r = _upload(api.as_(owner), books.bureau_2024(tmp_path / "b.xlsx"))
     assert r.status_code == 403
+
+
+def test_a_utf8_csv_reads_the_same(api, staff, tmp_path):
+    path = books.bureau_csv(tmp_path / "c.csv")
+    path.write_bytes(path.read_bytes().decode("gb18030").encode("utf-8-sig"))
+    s = api.as_(staff)
+    body = _upload(s, path).get_json()
+    preview = _map(s, body["id"], body["sheets"][0]["name"], _suggested(body["sheets"][0]))
+    assert preview["errors"] == [] and [r["values"]["title"] for r in preview["rows"]][0] == "豫北地区设施农业节水技术"
+
+
+def test_commit_before_a_mapping_and_an_unknown_workbook(api, staff, tmp_path):
+    s = api.as_(staff)
+    body = _upload(s, books.bureau_2024(tmp_path / "b.xlsx")).get_json()
+    r = s.post(f"/imports/workbooks/{body['id']}/commit")
+    assert r.status_code == 422 and r.get_json()["error"]["details"][0]["field"] == "mapping"
+    assert s.put("/imports/workbooks/999/mapping", json={"sheet": "x", "columns": {}}).status_code == 404
+    r = s.post("/imports/workbooks", data={"file": (io.BytesIO(b"x"), "list.docx")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and _count(ImportWorkbook) == 1
+
+
+def test_a_default_plan_and_a_chosen_unit(api, make, tmp_path):
+    staff = make.user(Role.staff)
+    make.plan(Level.municipal)
+    chosen = make.plan(Level.municipal)  # two municipal plans: the sheet's words alone cannot choose
+    s = api.as_(staff)
+    path = _fixed_2024(tmp_path)
+    body = _upload(s, path).get_json()
+    columns = _suggested(body["sheets"][0])
+    preview = _map(s, body["id"], "2024年项目", columns)
+    assert {e["column"] for e in preview["errors"]} == {"H"}  # 计划类别 names no single plan
+    preview = _map(s, body["id"], "2024年项目", columns, defaults={"plan_id": chosen.id}, amount_unit="yuan")
+    assert preview["errors"] == []
+    assert preview["rows"][0]["values"]["special_funds"] == "50.00"  # staff said yuan
+    assert preview["rows"][0]["values"]["plan"] == chosen.name
+    assert s.post(f"/imports/workbooks/{body['id']}/commit?as_of={AS_OF}").status_code == 200
+    assert {p.plan_id for p in db.session.scalars(select(Project))} == {chosen.id}

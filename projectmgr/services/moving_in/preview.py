@@ -391,3 +391,4 @@ def _plan(reader: _Reader, row: Row, plans: list[Plan], default: Plan | None) ->
         )
         return
     row.data["plan"] = plan
+    row.shown["plan"] = plan.name  # the plan the project will be in, not the sheet's words
