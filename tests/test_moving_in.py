@@ -20,6 +20,7 @@ from projectmgr.models import (
     ImportWorkbook,
     Level,
     Organization,
+    Plan,
     Project,
     Role,
     SelfRaisedArrival,
@@ -381,3 +382,57 @@ def test_a_default_plan_and_a_chosen_unit(api, make, tmp_path):
     assert preview["rows"][0]["values"]["plan"] == chosen.name
     assert s.post(f"/imports/workbooks/{body['id']}/commit?as_of={AS_OF}").status_code == 200
     assert {p.plan_id for p in db.session.scalars(select(Project))} == {chosen.id}
+
+
+def test_budget_and_spending_by_category_where_the_sheet_has_them(api, staff, tmp_path):
+    s = api.as_(staff)
+    path = books.bureau_categories(tmp_path / "k.xlsx")
+    body = _upload(s, path).get_json()
+    sheet = body["sheets"][0]
+    assert sheet["header_row"] == 2 and sheet["header_rows"] == 2
+    columns = _suggested(sheet)
+    assert [columns[c] for c in "GHIJKL"] == [
+        "special_budget:equipment",
+        "special_spent:equipment",
+        "special_budget:materials",
+        "special_spent:materials",
+        "special_budget:labor",
+        "special_spent:labor",
+    ]
+    assert _map(s, body["id"], sheet["name"], columns)["errors"][0]["message"] == (
+        "No plan: map a plan or level column, or choose a default plan."
+    )
+    plan_id = db.session.scalar(select(Plan.id))
+    preview = _map(s, body["id"], sheet["name"], columns, defaults={"plan_id": plan_id})
+    # 40 + 20 + 0 万元 of categories against a grant of 50 万元.
+    assert [(e["row"], e["column"], e["header"]) for e in preview["errors"]] == [(5, "F", "财政资金（万元）")]
+    wb = load_workbook(path)
+    wb["经费明细"]["F5"] = 60
+    wb.save(path)
+    body = _upload(s, path).get_json()
+    assert _map(s, body["id"], sheet["name"], columns, defaults={"plan_id": plan_id})["errors"] == []
+    assert s.post(f"/imports/workbooks/{body['id']}/commit?as_of={AS_OF}").status_code == 200
+    p = db.session.scalar(select(Project).where(Project.code == "AYJF-001"))
+    assert {b.category.value: b.special for b in p.budget_lines} == {
+        "equipment": Decimal("600000.00"),
+        "materials": Decimal("200000.00"),
+        "labor": Decimal("100000.00"),
+        "other": Decimal("100000.00"),  # the rest of the 100 万元 grant
+    }
+    spent = db.session.scalars(select(Expenditure).where(Expenditure.project_id == p.id)).all()
+    assert sorted((e.category.value, e.amount) for e in spent) == [
+        ("equipment", Decimal("300000.00")),
+        ("labor", Decimal("50000.00")),
+        ("materials", Decimal("100000.00")),
+    ]
+    assert all(e.opening_balance and e.source.value == "special" for e in spent)
+
+
+def test_spending_by_category_needs_the_budget_by_category(api, staff, tmp_path):
+    s = api.as_(staff)
+    body = _upload(s, books.bureau_categories(tmp_path / "k.xlsx")).get_json()
+    columns = _suggested(body["sheets"][0]) | {"G": None, "I": None, "K": None}
+    preview = _map(s, body["id"], "经费明细", columns)
+    assert [(e["column"], e["message"]) for e in preview["errors"]] == [
+        ("H", "Spending by category needs the budget by category: map it too.")
+    ]

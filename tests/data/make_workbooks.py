@@ -8,6 +8,8 @@ functions directly (into a temporary folder) so the files never go stale.
   merged over its columns, codes and names merged down both rows), separate start and end dates.
 - bureau_gb18030.csv: a CSV in GB18030 with 元 amounts, thousands separators, full-width digits
   and every date form.
+- bureau_categories.xlsx: budget and spending by category (设备费, 材料费, 劳务费 each merged over
+  预算 and 已支出), one row whose categories exceed its grant.
 - bureau_rows(n): n clean rows in the first layout (the benchmark's 1,000-row workbook).
 - corrupt.xlsx, protected.xlsx (an encrypted workbook's OLE header), no_header.xlsx."""
 
@@ -261,6 +263,45 @@ def bureau_two_rows(path: Path) -> Path:
     return path
 
 
+def bureau_categories(path: Path) -> Path:
+    """A title, then a header over two rows: each budget category merged over its 预算 and 已支出."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "经费明细"
+    top = ["项目编号", "项目名称", "承担单位", "负责人", "起止时间", "财政资金（万元）"]
+    top += ["设备费（万元）", None, "材料费（万元）", None, "劳务费（万元）", None, "项目状态"]
+    bottom = [None] * 6 + ["预算", "已支出", "预算", "已支出", "预算", "已支出", None]
+    _title(ws, len(top))
+    ws.append(top)
+    ws.append(bottom)
+    for col in (1, 2, 3, 4, 5, 6, 13):
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    for col in (7, 9, 11):
+        ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + 1)
+    ws.append(
+        [
+            "AYJF-001",
+            "精密铸件数字化车间",
+            "安阳工学院",
+            "张伟",
+            "2024.01-2025.12",
+            100,
+            60,
+            30,
+            20,
+            10,
+            10,
+            5,
+            "实施中",
+        ]
+    )
+    ws.append(
+        ["AYJF-002", "农机具智能调度", "安阳市农业科学院", "赵磊", "2024.06-2026.05", 50, 40, 0, 20, 0, 0, 0, "实施中"]
+    )
+    wb.save(path)
+    return path
+
+
 def bureau_csv(path: Path) -> Path:
     out = io.StringIO()
     w = csv.writer(out)
@@ -395,6 +436,7 @@ def make_all(folder: Path = HERE) -> dict[str, Path]:
         "bureau_2024": bureau_2024(folder / "bureau_2024.xlsx"),
         "bureau_two_rows": bureau_two_rows(folder / "bureau_two_rows.xlsx"),
         "bureau_csv": bureau_csv(folder / "bureau_gb18030.csv"),
+        "bureau_categories": bureau_categories(folder / "bureau_categories.xlsx"),
         "corrupt": corrupt(folder / "corrupt.xlsx"),
         "protected": protected(folder / "protected.xlsx"),
         "no_header": no_header(folder / "no_header.xlsx"),

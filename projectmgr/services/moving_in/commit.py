@@ -14,12 +14,10 @@ from ...lifecycle.migrate import enter_migrated
 from ...models import (
     CONCLUDED_STATES,
     BudgetLine,
-    Category,
     Disbursement,
     DueItem,
     DueKind,
     Expenditure,
-    FundSource,
     Organization,
     OrgKind,
     Project,
@@ -153,10 +151,8 @@ def _project(row: Row, org_id: int, owner_id: int, as_of: date, comment: str, st
         original_end_date=d["end_date"],
         special_funds=d["special_funds"],
         self_raised_committed=d["self_raised_committed"],
-        # The sheet has no budget by category: the whole budget stands in "other".
-        budget_lines=[
-            BudgetLine(category=Category.other, special=d["special_funds"], self_raised=d["self_raised_committed"])
-        ],
+        # By category where the sheet has them, the rest in "other" (budget.py).
+        budget_lines=[BudgetLine(category=c, special=sp, self_raised=sr) for c, sp, sr in d["budget_lines"]],
     )
     project.flags = []
     if state in CONCLUDED_STATES:
@@ -212,7 +208,7 @@ def _due_items(project: Project, row: Row, as_of: date, settings: RuleSettings) 
 
 def _opening_balances(user: User, project: Project, row: Row, as_of: date, out: dict) -> None:
     """The sums recorded before moving in, each one row flagged as an opening balance, dated the
-    day of the move; spending in "other" (the sheet has no categories)."""
+    day of the move; spending by category where the sheet has them, else in "other"."""
     d = row.data
     common = {
         "project_id": project.id,
@@ -230,8 +226,5 @@ def _opening_balances(user: User, project: Project, row: Row, as_of: date, out: 
         out[Disbursement].append({"amount": amount, **common})
     if amount := given("self_raised_arrived"):
         out[SelfRaisedArrival].append({"amount": amount, "note": _("Opening balance"), **common})
-    for key, source in (("special_spent", FundSource.special), ("self_raised_spent", FundSource.self_raised)):
-        if amount := given(key):
-            out[Expenditure].append(
-                {"amount": amount, "category": Category.other, "source": source, "voucher": None, **common}
-            )
+    for category, source, amount in d["spending"]:
+        out[Expenditure].append({"amount": amount, "category": category, "source": source, "voucher": None, **common})

@@ -4,7 +4,12 @@ with, in Chinese and English, from which the mapping is suggested."""
 import re
 import unicodedata
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ...labels import label
+from ...models import Category
 
 # field -> (label, kind, words). kind tells how values.py reads the cell.
 FIELDS: dict[str, tuple] = {
@@ -191,6 +196,46 @@ FIELDS: dict[str, tuple] = {
     "state": (_l("State"), "state", ("项目状态", "状态", "进展情况", "执行状态", "实施状态", "state", "status")),
     "note": (_l("Note"), "text", ("备注", "说明", "note", "notes", "remarks")),
 }
+
+# Budget and spending by category, where the sheet has them ("设备费", "已支出/设备费", ...): each
+# category's special and self-raised budget and spending, as `<part>:<category>`.
+CATEGORY_PARTS = {
+    "special_budget": _l("special budget"),
+    "self_raised_budget": _l("self-raised budget"),
+    "special_spent": _l("special spent"),
+    "self_raised_spent": _l("self-raised spent"),
+}
+CATEGORY_WORDS = {
+    "设备费": Category.equipment,
+    "设备购置费": Category.equipment,
+    "材料费": Category.materials,
+    "测试化验加工费": Category.testing,
+    "测试费": Category.testing,
+    "燃料动力费": Category.fuel_power,
+    "差旅/会议/国际合作交流费": Category.travel_meeting,
+    "差旅费": Category.travel_meeting,
+    "会议费": Category.travel_meeting,
+    "出版/文献/信息传播/知识产权事务费": Category.publication_ip,
+    "知识产权事务费": Category.publication_ip,
+    "劳务费": Category.labor,
+    "专家咨询费": Category.expert_consulting,
+    "其他支出": Category.other,
+    "其他费用": Category.other,
+    "间接费用": Category.indirect,
+}
+SPENT_WORDS = ("支出", "已用", "使用", "spent")
+
+
+def _category_label(part: str, category: Category) -> LazyString:
+    return LazyString(
+        lambda: _("%(category)s · %(part)s", category=label("category", category), part=CATEGORY_PARTS[part])
+    )
+
+
+for _part in CATEGORY_PARTS:
+    for _category in Category:
+        FIELDS[f"{_part}:{_category.value}"] = (_category_label(_part, _category), "money", ())
+
 KINDS = {key: spec[1] for key, spec in FIELDS.items()}
 MONEY_FIELDS = tuple(k for k, kind in KINDS.items() if kind == "money")
 
@@ -219,13 +264,17 @@ _BY_LENGTH = sorted(WORDS, key=len, reverse=True)
 
 
 def match_field(header: str) -> str | None:
-    """The field a header names: its exact word, then for a two-row header its lower part, then
-    the longest field word the header contains (short English words only as the whole header)."""
+    """The field a header names: its exact word, then a budget category's budget or spending,
+    then for a two-row header its lower part, then the longest field word the header contains
+    (short English words only as the whole header)."""
     text = normalize(header)
     if not text:
         return None
     if text in WORDS:
         return WORDS[text]
+    by_category = category_field(text)
+    if by_category is not None:
+        return by_category
     if "/" in text:
         top, _sep, bottom = text.partition("/")
         for candidate in (top + bottom, bottom + top):
@@ -236,6 +285,21 @@ def match_field(header: str) -> str | None:
     for word in _BY_LENGTH:
         if len(word) >= 2 and not word.isascii() and word in text:
             return WORDS[word]
+    return None
+
+
+_CATEGORIES_BY_LENGTH = sorted(CATEGORY_WORDS, key=len, reverse=True)
+
+
+def category_field(text: str) -> str | None:
+    """A normalised header naming a budget category: its budget, or its spending when it says so
+    ("已支出"), special unless it says 自筹."""
+    for word in _CATEGORIES_BY_LENGTH:
+        if word in text:
+            rest = text.replace(word, "")
+            part = "spent" if any(w in rest for w in SPENT_WORDS) else "budget"
+            source = "self_raised" if "自筹" in rest else "special"
+            return f"{source}_{part}:{CATEGORY_WORDS[word].value}"
     return None
 
 

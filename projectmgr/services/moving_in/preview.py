@@ -14,7 +14,7 @@ from ...extensions import db
 from ...labels import label
 from ...models import Organization, Plan, Project, Role, State, User
 from ...rules.credit_code import is_valid_credit_code, normalize_credit_code
-from . import values
+from . import budget, values
 from .fields import FIELDS, KINDS, unit_of
 from .reading import Header, Sheet, data_rows, find_header
 
@@ -137,6 +137,15 @@ class _Reader:
             self.by_field[fld] = (index, letter)
             if KINDS[fld] == "money":
                 self.units[fld] = self.mapping.amount_unit or unit_of(header or "") or "yuan"
+        if budget.by_category(self.by_field, "spent") and not budget.by_category(self.by_field, "budget"):
+            letter = next(lt for f, (_i, lt) in self.by_field.items() if ":" in f)
+            self.errors.append(
+                self._at_header(
+                    letter,
+                    self.headers.get(letter),
+                    _("Spending by category needs the budget by category: map it too."),
+                )
+            )
         has_dates = "period" in self.by_field or {"start_date", "end_date"} <= set(self.by_field)
         for fld in REQUIRED:
             if fld not in self.by_field:
@@ -198,7 +207,7 @@ class _Reader:
             if value is not None:
                 row.data[fld] = value
         self._complete(row, cells)
-        row.shown = {k: _json(v) for k, v in row.data.items() if k != "period"}
+        row.shown = {k: _json(v) for k, v in row.data.items() if k in FIELDS and k != "period"}
         return row
 
     def _complete(self, row: Row, cells: tuple) -> None:
@@ -221,6 +230,8 @@ class _Reader:
         for fld in ("special_funds", "self_raised_committed"):
             if fld not in d and not (fld in self.by_field and self._failed(row, self.by_field[fld][1])):
                 d[fld] = Decimal("0.00")  # an empty cell, or no such column: nothing granted
+        if row.ok:
+            budget.split(d, self.by_field, lambda fld, message: self.fail(row, fld, self.cell(cells, fld), message))
         if "special_funds" in d and d.get("special_disbursed", 0) > d["special_funds"]:
             raw = self.cell(cells, "special_disbursed")
             self.fail(row, "special_disbursed", raw, _("More disbursed than the special funds granted."))
@@ -378,9 +389,11 @@ def _plan(reader: _Reader, row: Row, plans: list[Plan], default: Plan | None) ->
                 return
     if plan is None:
         plan = default
+    if plan is None and words:
+        reader.fail(row, "plan", words, _("No plan with this name: create the plan or choose a default plan."))
+        return
     if plan is None:
-        fld = "plan" if "plan" in reader.by_field else "code"
-        reader.fail(row, fld, words, _("No plan with this name: create the plan or choose a default plan."))
+        reader.fail(row, "code", row.data["code"], _("No plan: map a plan or level column, or choose a default plan."))
         return
     if stated is not None and plan.level != stated:
         reader.fail(
