@@ -62,6 +62,8 @@ def _fixed_2024(tmp_path):
     ws = wb["2024年项目"]
     assert ws["J9"].value == "约50万"
     ws["J9"] = "50"
+    assert ws["D6"].value == books.ORGS[0][0]
+    ws["E6"] = None  # the organization's code left out on one of its rows: still one organization
     wb.save(path)
     return path
 

@@ -146,3 +146,31 @@ def moving_in_commit(workbook_id: int):
     count = len(result["created"]["projects"])
     flash(ngettext("%(num)s project moved in.", "%(num)s projects moved in.", count), "success")
     return render_template("moving_in/done.html", result=result, workbook_id=workbook_id)
+
+
+@bp.route("/moving-in/organizations", methods=["GET", "POST"])
+@staff_required
+def moving_in_organizations():
+    """The organizations moved in without a credit code, each with a field to fill it in."""
+    form = StepForm()
+    problems: dict[int, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        raw = request.form.get("organization_id", "")
+        org_id = int(raw) if raw.isascii() and raw.isdigit() else 0
+        try:
+            with committing():
+                org = moving_in.fill_credit_code(current_user, org_id, request.form.get("credit_code", ""))
+                name = org.name
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            problems[org_id] = exc.details[0]["message"] if exc.details else exc.message
+        else:
+            flash(_("Credit code of %(name)s saved.", name=name), "success")
+            return redirect(url_for("web.moving_in_organizations"))
+    return render_template(
+        "moving_in/organizations.html",
+        form=form,
+        organizations=moving_in.organizations_without_code(),
+        problems=problems,
+    ), (422 if problems else 200)

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from projectmgr.extensions import db
-from projectmgr.models import ImportWorkbook, Level, Project, Role
+from projectmgr.models import ImportWorkbook, Level, Organization, Project, Role
 from tests.data import make_workbooks as books
 
 
@@ -62,3 +62,30 @@ def test_a_clean_file_commits_and_lists_who_to_invite(browser, make, tmp_path):
 def test_owners_cannot_open_the_pages(browser, make):
     owner = make.user(Role.owner)
     assert browser().login(owner).get("/moving-in").status_code == 403
+
+
+def test_staff_fill_in_the_credit_codes_that_were_missing(browser, make, tmp_path):
+    make.plan(Level.municipal)
+    staff = make.user(Role.staff)
+    b = browser().login(staff)
+    data = books.bureau_csv(tmp_path / "c.csv").read_bytes()
+    r = b.post("/moving-in", data={"file": (io.BytesIO(data), "c.csv")}, content_type="multipart/form-data")
+    workbook_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    chosen = _form_fields(b.get(f"/moving-in/{workbook_id}").get_data(as_text=True))
+    b.post(f"/moving-in/{workbook_id}", data={"sheet": "c", **chosen})
+    assert "/moving-in/organizations" in b.post(f"/moving-in/{workbook_id}/commit").get_data(as_text=True)
+    org = db.session.scalar(select(Organization).where(Organization.name == "安阳市农业科学院"))
+    assert org.credit_code is None
+    page = b.get("/moving-in/organizations").get_data(as_text=True)
+    assert f'data-organization="{org.id}"' in page
+    r = b.post("/moving-in/organizations", data={"organization_id": org.id, "credit_code": "91410500MA3X00002"})
+    assert r.status_code == 422 and "GB 32100-2015" in r.get_data(as_text=True)
+    taken = db.session.scalar(select(Organization.credit_code).where(Organization.credit_code.is_not(None)))
+    r = b.post("/moving-in/organizations", data={"organization_id": org.id, "credit_code": taken})
+    assert r.status_code == 422
+    good = books.credit(77)
+    r = b.post("/moving-in/organizations", data={"organization_id": org.id, "credit_code": good.lower()})
+    assert r.status_code == 302
+    db.session.refresh(org)
+    assert org.credit_code == good
+    assert f'data-organization="{org.id}"' not in b.get("/moving-in/organizations").get_data(as_text=True)

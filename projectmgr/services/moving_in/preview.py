@@ -325,6 +325,8 @@ def _resolve(reader: _Reader, result: Preview, mapping: Mapping) -> None:
     ).all()
     owner_by = {(o.organization_id, o.display_name): o.id for o in owners}
     org_ids: dict[tuple, int] = {}
+    # A name written with its code on one row and without on another is one organization.
+    coded = {r.data["organization"]: r.data["credit_code"] for r in result.rows if r.ok and r.data.get("credit_code")}
     for row in result.rows:
         if not row.ok:
             continue
@@ -332,7 +334,8 @@ def _resolve(reader: _Reader, result: Preview, mapping: Mapping) -> None:
             row.existing = True
             continue
         _plan(reader, row, plans, default_plan)
-        name, code = row.data["organization"], row.data.get("credit_code")
+        name = row.data["organization"]
+        code = row.data.get("credit_code") or coded.get(name)
         key = ("code", code) if code else ("name", name)
         if key not in org_ids and key not in result.new_organizations:
             found = by_code.get(code) if code else None

@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from ...errors import NotFound, ValidationFailed
+from ...errors import Conflict, NotFound, ValidationFailed
 from ...extensions import db
-from ...models import ImportColumnWord, ImportWorkbook, Plan, Role, User
+from ...models import ImportColumnWord, ImportWorkbook, Organization, Plan, Role, User
 from ...models.base import utcnow
 from ...permissions import can_import_projects, require
+from ...rules.credit_code import is_valid_credit_code, normalize_credit_code
 from ...rules.settings import RuleSettings
 from ..excel.workbook import ImportRefused
 from .commit import write
@@ -177,3 +178,29 @@ def default_choices() -> tuple[list, list]:
         )
     )
     return plans, staff
+
+
+def organizations_without_code() -> list[Organization]:
+    return list(
+        db.session.scalars(select(Organization).where(Organization.credit_code.is_(None)).order_by(Organization.name))
+    )
+
+
+def fill_credit_code(user: User, organization_id: int, credit_code: str) -> Organization:
+    """Staff fill in the code of an organization moved in without one (checked as at registration)."""
+    _staff(user)
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(_("No such organization."))
+    if org.credit_code is not None:
+        raise Conflict(_("This organization has its credit code already."))
+    code = normalize_credit_code(credit_code or "")
+    if not is_valid_credit_code(code):
+        raise ValidationFailed.one(
+            "credit_code", _("Not a valid unified social credit code (GB 32100-2015 check digit).")
+        )
+    if db.session.scalar(select(Organization.id).where(Organization.credit_code == code)):
+        raise Conflict(_("An organization with credit code %(code)s exists already.", code=code))
+    org.credit_code = code
+    db.session.flush()
+    return org
