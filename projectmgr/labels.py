@@ -37,6 +37,7 @@ TRIGGERS = {
     "approve_extension": _l("Extension approved"),
     "refuse_extension": _l("Extension refused"),
     "regrade": _l("Evaluation grade changed"),
+    "migrate": _l("Moved in from a workbook"),
 }
 
 LEVELS = {"national": _l("National"), "provincial": _l("Provincial"), "municipal": _l("Municipal")}

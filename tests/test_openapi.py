@@ -37,9 +37,14 @@ BODYLESS = {
     ("post", "/api/v1/sweep"),
     ("post", "/api/v1/notifications/{notification_id}/read"),
     ("post", "/api/v1/notifications/read-all"),
+    ("post", "/api/v1/imports/workbooks/{workbook_id}/commit"),
 }
 # File uploads: a multipart/form-data body with its file field, not JSON.
-MULTIPART = {("post", "/api/v1/imports/projects"), ("post", "/api/v1/imports/ledger")}
+MULTIPART = {
+    ("post", "/api/v1/imports/projects"),
+    ("post", "/api/v1/imports/ledger"),
+    ("post", "/api/v1/imports/workbooks"),
+}
 
 
 @pytest.fixture

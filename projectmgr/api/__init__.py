@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (routes register on import)
     experts,
     exports,
     ledger,
+    moving_in,
     notifications,
     openapi,
     overdue,

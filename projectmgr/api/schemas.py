@@ -138,3 +138,21 @@ class ScoresIn(Body):
     recommendation: Literal["pass", "rectify", "fail"]
     integrity_concern: bool = False
     comment: Annotated[str, StringConstraints(max_length=5000)] = ""
+
+
+class MovingInDefaults(Body):
+    plan_id: Id | None = None
+    responsible_staff_id: Id | None = None
+
+
+class MappingIn(Body):
+    """PUT /imports/workbooks/{id}/mapping (API.md "Moving in")."""
+
+    sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    header_row: Annotated[int, Field(ge=1, le=1000)] | None = None
+    columns: dict[
+        Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")],
+        Annotated[str, StringConstraints(max_length=64)] | None,
+    ]
+    amount_unit: Literal["yuan", "wan"] | None = None
+    defaults: MovingInDefaults = MovingInDefaults()

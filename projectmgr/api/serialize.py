@@ -47,7 +47,7 @@ def history_json(record: TransitionRecord, staff: bool = True) -> dict:
         details = {k: v for k, v in details.items() if k != "totals"}
     return {
         "trigger": record.trigger,
-        "from_state": record.from_state.value,
+        "from_state": record.from_state.value if record.from_state else None,
         "to_state": record.to_state.value,
         "actor": record.actor.username if record.actor else "system",
         "at": instant(record.at),

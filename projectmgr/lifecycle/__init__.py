@@ -6,7 +6,9 @@ The package is split by what each part is about:
 - `states`: the states in named groups (CONCLUDED, EXTENDABLE, REPORTS_FROZEN, ...);
 - `guards`: what a guard may look at (Context) and the guards, reading through projectmgr.facts;
 - `table`: the transition table as data, with each transition's parameters and effects;
-- `machine`: a table run through `transitions` (a Runner), the project's runner, the parameters' parser.
+- `machine`: a table run through `transitions` (a Runner), the project's runner, the parameters' parser;
+- `migrate`: the one way into a state other than `approved` that is not a transition — a project
+  moved in from a bureau's workbook enters at the state it is in, with one `migrate` history row.
 
 services.transitions runs a transition's effects in the same database transaction as the state
 change and its history row. The lifecycle imports nothing from services. Another object's

@@ -23,6 +23,7 @@ from .evaluation import Evaluation, EvaluationChange  # noqa: F401
 from .extension import ExtensionRequest  # noqa: F401
 from .funds import BudgetLine, Disbursement, Expenditure, SelfRaisedArrival  # noqa: F401
 from .ledger import LedgerProgress, LedgerTarget  # noqa: F401
+from .moving_in import ImportColumnWord, ImportWorkbook  # noqa: F401
 from .notification import EmailStatus, Notification  # noqa: F401
 from .organization import CreditRecord, Organization  # noqa: F401
 from .plan import Plan  # noqa: F401

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +39,8 @@ class Disbursement(db.Model):
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The total recorded before the bureau moved in (one row per project, source and category).
+    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -54,6 +56,8 @@ class SelfRaisedArrival(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The total recorded before the bureau moved in (one row per project, source and category).
+    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -74,4 +78,6 @@ class Expenditure(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money())
     voucher: Mapped[str | None] = mapped_column(String(64))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The total recorded before the bureau moved in (one row per project, source and category).
+    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,7 +17,8 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(enum_type(OrgKind, "org_kind"))
-    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    # None: an organization moved in from a workbook without its code, for staff to fill in.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     credit_records: Mapped[list["CreditRecord"]] = relationship(back_populates="organization")

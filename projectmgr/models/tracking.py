@@ -53,7 +53,8 @@ class TransitionRecord(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     trigger: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[State] = mapped_column(enum_type(State, "from_state"))
+    # None: from nothing (a project moved in from a workbook, lifecycle/migrate.py).
+    from_state: Mapped[State | None] = mapped_column(enum_type(State, "from_state"))
     to_state: Mapped[State] = mapped_column(enum_type(State, "to_state"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system (sweep)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -131,4 +131,17 @@ def quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from . import accounts, audit, auth, documents, evaluation, expert, experts, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    audit,
+    auth,
+    documents,
+    evaluation,
+    expert,
+    experts,
+    ledger,
+    moving_in,
+    notifications,
+    pages,
+    staff,
+)

@@ -99,7 +99,7 @@ def render_project(project: Project, status: int = 200, **forms):
     allowed, blocked = trigger_choices(project, current_user, settings(), when)
     data = project_detail(project, current_user, when, allowed)
     history = _history(project)
-    taken = [(h.from_state.value, h.to_state.value) for h in history]
+    taken = [(h.from_state.value, h.to_state.value) for h in history if h.from_state]
     forms.setdefault("transition_form", TransitionForm(formdata=None, version=project.version))
     forms.setdefault("disbursement_form", DisbursementForm(formdata=None))
     forms.setdefault("self_raised_form", SelfRaisedForm(formdata=None))
