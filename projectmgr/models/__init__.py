@@ -1,5 +1,18 @@
 """The domain model: one module per aggregate."""
 
+from .application import (  # noqa: F401
+    Application,
+    ApplicationAttachment,
+    ApplicationBudgetLine,
+    ApplicationIndicator,
+    ApplicationState,
+    ApplicationTransition,
+    AttachmentKind,
+    Call,
+    Objection,
+    Outcome,
+    UpwardRecommendation,
+)
 from .attachment import Attachment  # noqa: F401
 from .enums import (  # noqa: F401
     CONCLUDED_STATES,
