@@ -82,9 +82,6 @@ def upgrade():
         sa.Column("project_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "state != 'approved' OR project_id IS NOT NULL", name=op.f("ck_application_approved_has_project")
-        ),
-        sa.CheckConstraint(
             "state != 'publicized' OR notice_until IS NOT NULL", name=op.f("ck_application_publicized_has_notice")
         ),
         sa.CheckConstraint("end_date >= start_date", name=op.f("ck_application_end_after_start")),

@@ -69,7 +69,6 @@ class Application(db.Model):
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         CheckConstraint("special_funds >= 0 AND self_raised_committed >= 0", name="funds_not_negative"),
         CheckConstraint("state != 'publicized' OR notice_until IS NOT NULL", name="publicized_has_notice"),
-        CheckConstraint("state != 'approved' OR project_id IS NOT NULL", name="approved_has_project"),
         Index("ix_application_call_state", "call_id", "state", "id"),
     )
 
