@@ -20,6 +20,12 @@ ROLE_PREDICATES = [
     (p.can_read_ledger, READERS),
     (p.can_list_organizations, READERS),
     (p.can_review, {Role.expert}),
+    (p.can_manage_calls, STAFF),
+    (p.can_check_applications, STAFF),
+    (p.can_recommend, STAFF),
+    (p.can_read_recommendations, READERS),
+    (p.can_read_public_notice, set(Role)),
+    (p.can_raise_objection, set(Role)),
 ]
 
 

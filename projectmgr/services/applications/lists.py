@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from ...extensions import db
 from ...models import Application, ApplicationState, User
 from ...permissions import visible_applications
 
@@ -20,3 +21,8 @@ def application_query(
     query = select(Application).where(*conditions).order_by(Application.id.desc())
     count = select(func.count(Application.id)).where(*conditions)
     return query, count
+
+
+def application_of_project(project_id: int) -> int | None:
+    """The application a project was approved from (its page links back to it), if any."""
+    return db.session.scalar(select(Application.id).where(Application.project_id == project_id))
