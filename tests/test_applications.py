@@ -184,16 +184,13 @@ def test_the_call_maximum_and_the_plan_ratio_apply(world, make):
 
 def test_draft_is_edited_and_validated_whole(world):
     a = world.apply()
-    r = world.as_owner.client.patch(
-        f"/api/v1/applications/{a['id']}",
+    r = world.as_owner.patch(
+        f"/applications/{a['id']}",
         json={"title": "改名后的项目", "version": a["version"]},
-        headers=world.as_owner._headers(),
     )
     assert r.status_code == 200, r.json
     assert r.json["title"] == "改名后的项目"
-    r = world.as_owner.client.patch(
-        f"/api/v1/applications/{a['id']}", json={"special_funds": "1.00"}, headers=world.as_owner._headers()
-    )
+    r = world.as_owner.patch(f"/applications/{a['id']}", json={"special_funds": "1.00"})
     assert_error(r, 422, "validation_error")
     assert db.session.get(Application, a["id"]).special_funds == 300000
 
@@ -201,9 +198,7 @@ def test_draft_is_edited_and_validated_whole(world):
 def test_a_submitted_application_is_not_edited(world):
     a = world.apply()
     world.ok(world.as_owner, a["id"], "submit")
-    r = world.as_owner.client.patch(
-        f"/api/v1/applications/{a['id']}", json={"title": "x"}, headers=world.as_owner._headers()
-    )
+    r = world.as_owner.patch(f"/applications/{a['id']}", json={"title": "x"})
     assert_error(r, 403, "forbidden")
 
 

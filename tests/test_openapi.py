@@ -39,7 +39,11 @@ BODYLESS = {
     ("post", "/api/v1/notifications/read-all"),
 }
 # File uploads: a multipart/form-data body with its file field, not JSON.
-MULTIPART = {("post", "/api/v1/imports/projects"), ("post", "/api/v1/imports/ledger")}
+MULTIPART = {
+    ("post", "/api/v1/imports/projects"),
+    ("post", "/api/v1/imports/ledger"),
+    ("post", "/api/v1/applications/{application_id}/attachments"),
+}
 
 
 @pytest.fixture
