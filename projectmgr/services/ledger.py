@@ -23,7 +23,6 @@ from ..models import (
     IndicatorValue,
     LedgerProgress,
     LedgerTarget,
-    Level,
     Plan,
     Project,
     Report,
@@ -33,6 +32,7 @@ from ..models import (
 from ..permissions import can_keep_ledger, require
 from ..rules import ledger as rules
 from ..rules.settings import RuleSettings
+from .applications.upward import won_in_year
 from .attachments import PENDING, clean_filename, detect, storage_dir
 from .evaluation import active_in
 
@@ -47,12 +47,9 @@ def _count(query) -> Decimal:
 
 
 def won(year: int, as_of: date) -> Decimal:
-    """National and provincial plan projects of the year's plans (won from the higher authorities)."""
-    return _count(
-        select(Project.id)
-        .join(Plan, Plan.id == Project.plan_id)
-        .where(Plan.year == year, Plan.level.in_((Level.national, Level.provincial)))
-    )
+    """The year's won recommendations upward plus the year's national and provincial projects
+    registered without one, never the same project twice (services.applications.upward)."""
+    return Decimal(won_in_year(year))
 
 
 def major_active(year: int, as_of: date) -> Decimal:
