@@ -73,7 +73,9 @@ def open_calls(as_of: date) -> list[Call]:
 
 
 def find_call(user: User, call_id: int, as_of: date | None = None) -> Call:
-    call = db.session.get(Call, call_id) if 0 < call_id <= 2**31 - 1 else None
+    call = None
+    if 0 < call_id <= 2**31 - 1:
+        call = db.session.scalar(select(Call).options(joinedload(Call.plan)).where(Call.id == call_id))
     if call is None:
         raise NotFound(_("No call %(id)s.", id=call_id))
     return call
