@@ -108,4 +108,4 @@ def quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from . import accounts, auth, evaluation, expert, ledger, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
+from . import accounts, applications, auth, evaluation, expert, ledger, notice, notifications, pages, staff  # noqa: E402,F401  (routes register on import)
