@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from .scoring import Criterion
 
 NOTICE_WORKING_DAYS = 5
+# The overdue radar shows a formal check still waiting after this many working days.
+FORMAL_CHECK_WORKING_DAYS = 5
 CENT = Decimal("0.01")
 
 # The approval-review (立项评审) sheet: 100 points. A deployment may set its own as the
@@ -27,6 +29,16 @@ def add_working_days(start: date, days: int) -> date:
     left = days
     while left > 0:
         d += timedelta(days=1)
+        if d.weekday() < 5:
+            left -= 1
+    return d
+
+
+def working_days_before(end: date, days: int) -> date:
+    """The day `days` working days before `end` (Saturdays and Sundays skipped)."""
+    d, left = end, days
+    while left > 0:
+        d -= timedelta(days=1)
         if d.weekday() < 5:
             left -= 1
     return d

@@ -30,7 +30,7 @@ from ..permissions import (
 )
 from ..schemas import ApplicationIn, ApplicationPatchIn
 from ..services import settings
-from ..services.applications import calls, forms, lists, machine, notice, review, view
+from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
 from ..services.panels import _conflicted
 from . import apply, bp, int_arg, saved
@@ -432,3 +432,18 @@ def application_reviews() -> list:
     if not current_user.is_authenticated or not can_review(current_user):
         return []
     return list(db.session.execute(review.review_query(current_user)).tuples())
+
+
+@bp.app_template_global()
+def open_calls_now() -> list:
+    """The calls open today: owners see them on their start page."""
+    return calls.open_calls(date.today()) if current_user.is_authenticated and can_apply(current_user) else []
+
+
+@bp.app_template_global()
+def application_radar() -> dict:
+    """The radar's application-side items, for staff."""
+    if not current_user.is_authenticated or not can_check_applications(current_user):
+        return {}
+    today = date.today()
+    return {"checks": radar.waiting_checks(today), "scores": radar.late_scores(today)}

@@ -2,12 +2,12 @@
 registration's budget and indicator rows, staff check, form the panel, rank and approve; experts
 score on their reviews page; everyone reads the notice. Each page answers in Chinese too."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from projectmgr.extensions import db
-from projectmgr.models import Application, ApplicationState
+from projectmgr.models import Application, ApplicationState, Panel
 
 from ..test_applications import World
 
@@ -129,3 +129,22 @@ def test_the_notice_page_takes_an_objection(world, browser):
     assert r.status_code == 302
     staff_page = html(browser().login(world.staff).get(f"/applications/{a['id']}"))
     assert "有异议" in staff_page
+
+
+def test_radar_shows_waiting_checks_and_late_scores(world, browser):
+    a = world.apply()
+    world.ok(world.as_owner, a["id"], "submit")
+    application = db.session.get(Application, a["id"])
+    application.submitted_on = TODAY - timedelta(days=14)
+    b = world.to_checked()
+    world.panel(b["id"])
+    world.ok(world.as_staff, b["id"], "form_panel")
+
+    panel = db.session.query(Panel).filter_by(application_id=b["id"]).one()
+    panel.scoring_due = TODAY - timedelta(days=1)
+    db.session.commit()
+    page = html(browser().login(world.staff).get("/dashboard"))
+    section = page[page.index('id="application-radar"') :]
+    assert f"/applications/{a['id']}" in section and f"/applications/{b['id']}" in section
+    owner_page = html(browser().login(world.owner).get("/projects"))
+    assert 'id="open-calls"' in owner_page and world.call["title"] in owner_page
