@@ -504,3 +504,22 @@ def test_approval_registers_the_project_with_the_application_carried_over(world)
     assert detail["application_id"] == a["id"]
     rows = db.session.query(ApplicationTransition).filter_by(application_id=a["id"]).count()
     assert rows == 6  # submit, pass_check, form_panel, conclude_review, publicize, approve
+
+
+def test_a_member_who_steps_aside_must_be_replaced_before_the_conclusion(world, make):
+    a = world.to_checked()
+    world.panel(a["id"])
+    world.ok(world.as_staff, a["id"], "form_panel")
+    world.score_all(a["id"])
+    leaving = world.api.as_(world.experts[2])
+    r = leaving.post(f"/applications/{a['id']}/panel/conflict", json={"reason": "曾参与该单位项目"})
+    assert r.status_code == 200, r.json
+    r = world.fire(world.as_staff, a["id"], "conclude_review")
+    assert_error(r, 422, "guard_failed")
+    assert [d["check"] for d in r.json["error"]["details"]] == ["panel"]
+    substitute = make.user(Role.expert, fields=["机械"])
+    ids = [e.id for e in world.experts if e is not world.experts[2]] + [substitute.id]
+    r = world.as_staff.put(f"/applications/{a['id']}/panel", json={"expert_ids": ids})
+    assert r.status_code == 200, r.json
+    assert_error(world.fire(world.as_staff, a["id"], "conclude_review"), 422, "guard_failed")  # not scored yet
+    assert_error(leaving.post(f"/applications/{a['id']}/panel/conflict", json={"reason": "x"}), 409, "conflict")

@@ -16,7 +16,7 @@ from ..services.attachments import storage_dir
 from ..services.project_view import day
 from . import application_schemas as bodies
 from .core import ENDPOINTS, paginate, q_enum, q_int, route
-from .schemas import PanelIn, ScoresIn
+from .schemas import ConflictIn, PanelIn, ScoresIn
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
     "an owner of the applying organization"
@@ -196,6 +196,20 @@ def put_application_panel(user, application_id: int, data: PanelIn):
     if seed is not None:
         result["seed"] = seed
     return result
+
+
+@route(
+    "/applications/<int:application_id>/panel/conflict",
+    "POST",
+    summary="A review panel member declares a conflict of interest (回避)",
+    tag="applications",
+    body=ConflictIn,
+    roles="review panel members",
+)
+def post_application_conflict(user, application_id: int, data: ConflictIn):
+    application = forms.find_application(user, application_id)
+    member = review.declare_conflict(user, application, data.reason)
+    return {"expert_id": member.expert_id, "conflict_declared": True}
 
 
 @route(

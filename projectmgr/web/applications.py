@@ -17,7 +17,7 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .. import labels
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Application, ApplicationState, Call, ExpertProfile, Plan, Role, User
 from ..permissions import (
@@ -39,10 +39,6 @@ from .forms import MoneyField, choices
 from .staff import BUDGET_CATEGORIES, ProjectForm
 
 PER_PAGE = 50
-
-
-def _abort_for(exc: DomainError):
-    abort(404 if isinstance(exc, NotFound) else 403)
 
 
 def load_application(application_id: int) -> Application:

@@ -1,6 +1,7 @@
 """Excel export of a call: its applications (one row each, with the requested budget) and its
 ranking, Chinese headers (English when the page is in English)."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -36,7 +37,7 @@ RANKING_COLUMNS = (
 
 def call_workbook(user: User, call: Call):
     """The call's applications and ranking as a saved workbook (a temporary file)."""
-    require(can_check_applications(user), "Only bureau staff export a call.")
+    require(can_check_applications(user), _("Only bureau staff rank a call."))
     lang = current_lang()
     head = 1 if lang == "zh" else 2
     wb = new_book()

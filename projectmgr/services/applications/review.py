@@ -18,6 +18,7 @@ from ...models import (
     Application,
     ApplicationState,
     Call,
+    ExpertConflict,
     ExpertProfile,
     Panel,
     PanelMember,
@@ -26,6 +27,7 @@ from ...models import (
     Score,
     User,
 )
+from ...models.base import utcnow
 from ...permissions import can_check_applications, can_review, can_score, can_see_all_scores, require
 from ...rules.applications import DEFAULT_APPROVAL_SCORESHEET
 from ...rules.deadlines import scoring_due
@@ -173,6 +175,26 @@ def member_of(expert: User, application: Application) -> PanelMember:
     member = next((m for m in panel.members if m.expert_id == expert.id), None) if panel else None
     if member is None:
         raise Forbidden(_("You are not on this application's review panel."))
+    return member
+
+
+def declare_conflict(expert: User, application: Application, reason: str) -> PanelMember:
+    """A member steps aside (回避); remembered for later panels, as for acceptance panels. Staff then
+    replace them: PANEL_VALID refuses to conclude until the panel is whole again."""
+    lock(application)
+    member = member_of(expert, application)
+    if member.panel.concluded:
+        raise Conflict(_("The review is concluded."))
+    if member.conflict_declared_at is not None:
+        raise Conflict(_("You have declared a conflict already."))
+    if member.score is not None:
+        db.session.delete(member.score)
+        member.score = None
+    member.conflict_declared_at = utcnow()
+    member.conflict_reason = reason
+    if application.organization_id not in expert.expert.conflict_organization_ids:
+        expert.expert.conflicts.append(ExpertConflict(organization_id=application.organization_id))
+    db.session.flush()
     return member
 
 
