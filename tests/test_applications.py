@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from projectmgr.extensions import db
 from projectmgr.models import (
@@ -523,3 +524,15 @@ def test_a_member_who_steps_aside_must_be_replaced_before_the_conclusion(world, 
     assert r.status_code == 200, r.json
     assert_error(world.fire(world.as_staff, a["id"], "conclude_review"), 422, "guard_failed")  # not scored yet
     assert_error(leaving.post(f"/applications/{a['id']}/panel/conflict", json={"reason": "x"}), 409, "conflict")
+
+
+def test_the_call_exports_its_applications_and_ranking(world):
+    world.to_publicized()
+    world.apply()
+    r = world.as_staff.get(f"/calls/{world.call['id']}/export.xlsx?lang=zh")
+    assert r.status_code == 200, r.data[:300]
+    book = load_workbook(io.BytesIO(r.data))
+    assert book.sheetnames == ["申报", "排名"]
+    assert book["申报"].max_row == 3 and book["排名"].max_row == 2
+    assert book["排名"]["E2"].value == 80
+    assert_error(world.as_owner.get(f"/calls/{world.call['id']}/export.xlsx"), 403, "forbidden")

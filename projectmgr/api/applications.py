@@ -12,10 +12,13 @@ from ..permissions import EXPERTS, OWNERS, READERS, STAFF, can_check_application
 from ..schemas import ApplicationIn, ApplicationPatchIn
 from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, review, upward, view
+from ..services.applications.export import call_workbook
 from ..services.attachments import storage_dir
 from ..services.project_view import day
 from . import application_schemas as bodies
 from .core import ENDPOINTS, paginate, q_enum, q_int, route
+from .exports import _lang as export_lang
+from .exports import file_route
 from .schemas import ConflictIn, PanelIn, ScoresIn
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
@@ -64,6 +67,18 @@ def get_ranking(user, call_id: int):
         "call": view.call_json(call, date.today()),
         "items": [view.ranked_json(r) for r in notice.ranking(user, call)],
     }
+
+
+@file_route(
+    "/calls/<int:call_id>/export.xlsx",
+    summary="The call's applications and its ranking as an Excel workbook",
+    tag="applications",
+    query={},
+    roles=CHECKERS,
+)
+def export_call(user, call_id: int):
+    call = calls.find_call(user, call_id)
+    return call_workbook(user, call, export_lang()), f"call-{call.id}.xlsx"
 
 
 # --- applications ---------------------------------------------------------------------------

@@ -35,10 +35,10 @@ RANKING_COLUMNS = (
 )
 
 
-def call_workbook(user: User, call: Call):
+def call_workbook(user: User, call: Call, lang: str | None = None):
     """The call's applications and ranking as a saved workbook (a temporary file)."""
     require(can_check_applications(user), _("Only bureau staff rank a call."))
-    lang = current_lang()
+    lang = lang or current_lang()
     head = 1 if lang == "zh" else 2
     wb = new_book()
     sheet = wb.create_sheet("申报" if lang == "zh" else "Applications")
