@@ -83,7 +83,7 @@ def test_staff_pages_render(world, browser, make):
     r = staff.post(f"/applications/{a['id']}/transition", data={"trigger": "approve", "code": "YM-1"})
     assert r.status_code == 302 and "/projects/" in r.headers["Location"]
     page = html(staff.get(r.headers["Location"]))
-    assert "YM-1" in page
+    assert "YM-1" in page and f"/applications/{a['id']}" in page  # the project links back
 
 
 def test_expert_sees_approval_reviews_beside_acceptance(world, browser):
