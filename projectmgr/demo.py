@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
+from .demo_applications import load_applications
 from .extensions import db
 from .lifecycle import AFTER_CONCLUSION
 from .models import (
@@ -1031,6 +1032,7 @@ def load(today: date) -> bool:
         b.plan(kind, today.year)
     for spec in specs(today):
         b.register(spec)
+    load_applications(b)
     ledger.load_demo_targets(today.year, b.users, today)
     evaluate_past_years(b)
     db.session.flush()

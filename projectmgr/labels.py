@@ -122,6 +122,40 @@ DOCUMENTS = {
     "task-book": _l("Task book"),
 }
 
+APPLICATION_STATES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for correction"),
+    "checked": _l("Passed the formal check"),
+    "under_review": _lp("application", "Under expert review"),
+    "reviewed": _l("Reviewed"),
+    "publicized": _l("On public notice"),
+    "approved": _lp("application", "Approved"),
+    "rejected": _l("Not approved"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+APPLICATION_TRIGGERS = {
+    "submit": _l("Submit application"),
+    "return": _l("Return for correction"),
+    "resubmit": _l("Resubmit"),
+    "pass_check": _l("Pass the formal check"),
+    "form_panel": _lp("application", "Form review panel"),
+    "conclude_review": _l("Conclude the review"),
+    "publicize": _l("Publish for public notice"),
+    "approve": _l("Approve (register the project)"),
+    "reject": _l("Do not approve"),
+    "withdraw": _l("Withdraw"),
+}
+
+ATTACHMENT_KINDS = {
+    "application_form": _l("Application form"),
+    "business_licence": _l("Business licence"),
+    "audit_report": _l("Audit report"),
+}
+
+OUTCOMES = {"won": _l("Won"), "not_won": _l("Not won"), "pending": _l("Pending")}
+
 ALL = {
     "state": STATES,
     "trigger": TRIGGERS,
@@ -138,6 +172,10 @@ ALL = {
     "severity": SEVERITY,
     "org_kind": ORG_KINDS,
     "document": DOCUMENTS,
+    "application_state": APPLICATION_STATES,
+    "application_trigger": APPLICATION_TRIGGERS,
+    "attachment_kind": ATTACHMENT_KINDS,
+    "outcome": OUTCOMES,
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, true
 
 from .errors import Forbidden
 from .extensions import db
-from .models import Panel, PanelMember, Project, Role, User
+from .models import Application, ApplicationState, Panel, PanelMember, Project, Role, User
 
 
 @dataclass(frozen=True)
@@ -363,3 +363,87 @@ def visible_projects(user: User):
             .where(PanelMember.expert_id == user.id)
         )
     return Project.id.is_(None)
+
+
+# --- calls, applications and recommendations (DESIGN §13) -------------------------------------
+
+# An owner edits an application until it is submitted, and again when the formal check returns it.
+EDITABLE_APPLICATION_STATES = (ApplicationState.draft, ApplicationState.returned)
+
+
+def can_manage_calls(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_apply(user: Actor | None) -> bool:
+    """Owners apply for their own organization."""
+    return user is not None and user.role == Role.owner and user.organization_id is not None
+
+
+def is_application_owner(user: Actor | None, application: Application) -> bool:
+    return user is not None and user.role == Role.owner and application.organization_id == user.organization_id
+
+
+def can_edit_application(user: Actor | None, application: Application) -> bool:
+    return is_application_owner(user, application) and application.state in EDITABLE_APPLICATION_STATES
+
+
+def is_review_member(user: User, application: Application) -> bool:
+    return (
+        db.session.scalar(
+            select(PanelMember.id)
+            .join(Panel, Panel.id == PanelMember.panel_id)
+            .where(Panel.application_id == application.id, PanelMember.expert_id == user.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def can_view_application(user: Actor | None, application: Application) -> bool:
+    if user is None:
+        return False
+    if user.can_read_all:
+        return True
+    if user.role == Role.owner:
+        return application.organization_id == user.organization_id
+    if user.role == Role.expert:
+        return is_review_member(user, application)
+    return False
+
+
+def visible_applications(user: User):
+    """A WHERE clause limiting an application query to what the user may see."""
+    if user.can_read_all:
+        return true()
+    if user.role == Role.owner:
+        return Application.organization_id == user.organization_id
+    if user.role == Role.expert:
+        return Application.id.in_(
+            select(Panel.application_id)
+            .join(PanelMember, PanelMember.panel_id == Panel.id)
+            .where(PanelMember.expert_id == user.id)
+        )
+    return Application.id.is_(None)
+
+
+def can_check_applications(user: Actor | None, application: Application | None = None) -> bool:
+    """The formal check, review panels, ranking, the notice's objections and approval."""
+    return _is_staff(user)
+
+
+def can_read_public_notice(user: Actor | None) -> bool:
+    """The public notice (公示) is for every signed-in user."""
+    return user is not None and user.role is not None
+
+
+def can_raise_objection(user: Actor | None) -> bool:
+    return can_read_public_notice(user)
+
+
+def can_recommend(user: Actor | None) -> bool:
+    return _is_staff(user)
+
+
+def can_read_recommendations(user: Actor | None) -> bool:
+    return _reads_all(user)

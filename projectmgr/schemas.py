@@ -117,18 +117,46 @@ class IndicatorIn(Body):
     weight: PositiveQuantity = Decimal("1")
 
 
-class ProjectIn(Body):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Line]
+class FundedWorkIn(Body):
+    """The fields a project and an application share: one form, one validation
+    (services.projects.registration_errors checks the budget and indicators of both)."""
+
     title: Text
-    plan_id: Id
-    organization_id: Id
-    owner_id: Id
     start_date: Day
     end_date: Day
     industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Line] | None = None
-    responsible_staff_id: Id | None = None
-    flags: list[Flag] = []
     special_funds: Money
     self_raised_committed: Money
     budget: Annotated[list[BudgetLineIn], Field(min_length=1)]
     indicators: Annotated[list[IndicatorIn], Field(min_length=1)]
+
+
+class ProjectIn(FundedWorkIn):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Line]
+    plan_id: Id
+    organization_id: Id
+    owner_id: Id
+    responsible_staff_id: Id | None = None
+    flags: list[Flag] = []
+
+
+class ApplicationIn(FundedWorkIn):
+    """An application (POST /applications): the registration's fields, for a call."""
+
+    call_id: Id
+    summary: LongText
+
+
+class ApplicationPatchIn(Body):
+    """PATCH /applications/{id}: any of the application's fields; the whole is validated again."""
+
+    title: Text | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Line] | None = None
+    summary: LongText | None = None
+    special_funds: Money | None = None
+    self_raised_committed: Money | None = None
+    budget: Annotated[list[BudgetLineIn], Field(min_length=1)] | None = None
+    indicators: Annotated[list[IndicatorIn], Field(min_length=1)] | None = None
+    version: int | None = None

@@ -201,6 +201,9 @@ class Api:
     def put(self, url, **kw):
         return self.client.put("/api/v1" + url, headers=self._headers(), **kw)
 
+    def patch(self, url, **kw):
+        return self.client.patch("/api/v1" + url, headers=self._headers(), **kw)
+
     def delete(self, url, **kw):
         return self.client.delete("/api/v1" + url, headers=self._headers(), **kw)
 

@@ -44,6 +44,7 @@ MULTIPART = {
     ("post", "/api/v1/imports/projects"),
     ("post", "/api/v1/imports/ledger"),
     ("post", "/api/v1/imports/workbooks"),
+    ("post", "/api/v1/applications/{application_id}/attachments"),
 }
 
 

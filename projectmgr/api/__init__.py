@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (routes register on import)
     admin,
+    applications,
     auth,
     documents,
     evaluation,

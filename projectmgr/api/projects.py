@@ -13,6 +13,8 @@ from ..models import Flag, Level, State, TransitionRecord
 from ..permissions import OWNERS, STAFF, can_see_history_details
 from ..schemas import ProjectIn
 from ..services import funds, settings
+from ..services.applications import view as application_view
+from ..services.applications.lists import application_of_project
 from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import day, instant, money, project_detail, project_summary
 from ..services.projects import (
@@ -168,7 +170,16 @@ def get_history(user, project_id: int):
         .where(TransitionRecord.project_id == project.id)
         .order_by(TransitionRecord.at, TransitionRecord.id)
     )
-    return paginate(query, lambda row: history_json(row[0], staff=can_see_history_details(user)))
+    staff = can_see_history_details(user)
+    result = paginate(query, lambda row: history_json(row[0], staff=staff))
+    # The project's history begins with its application's (DESIGN §13).
+    application_id = application_of_project(project.id)
+    if application_id is not None:
+        result["application"] = {
+            "id": application_id,
+            "history": [application_view.history_json(r, staff) for r in application_view.history_rows(application_id)],
+        }
+    return result
 
 
 @route(

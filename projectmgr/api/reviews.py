@@ -2,13 +2,15 @@
 
 from datetime import date
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from ..permissions import EXPERTS, STAFF, can_see_draw_seed, can_see_panel, can_see_panel_members, require
 from ..rules.scoring import DEFAULT_SCORESHEET
 from ..services import panels, settings
+from ..services.applications import review as application_review
 from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
@@ -49,9 +51,18 @@ def _criteria(sheet) -> list[dict]:
     ]
 
 
-@route("/scoresheet", summary="The default acceptance scoresheet (100 points)", tag="acceptance")
+@route(
+    "/scoresheet",
+    summary="The default acceptance scoresheet, or with kind=approval the approval-review sheet (100 points)",
+    tag="acceptance",
+    query={"kind": "acceptance|approval"},
+)
 def get_scoresheet(user):
-    return {"criteria": _criteria(DEFAULT_SCORESHEET)}
+    kind = request.args.get("kind") or "acceptance"
+    if kind not in ("acceptance", "approval"):
+        raise ValidationFailed.one("kind", _("One of %(values)s.", values="acceptance, approval"))
+    sheet = application_review.scoresheet() if kind == "approval" else DEFAULT_SCORESHEET
+    return {"kind": kind, "criteria": _criteria(sheet)}
 
 
 @route(

@@ -1,6 +1,19 @@
 """The domain model: one module per aggregate."""
 
 from . import search  # noqa: F401, E402 - the search index DDL hooks
+from .application import (  # noqa: F401
+    Application,
+    ApplicationAttachment,
+    ApplicationBudgetLine,
+    ApplicationIndicator,
+    ApplicationState,
+    ApplicationTransition,
+    AttachmentKind,
+    Call,
+    Objection,
+    Outcome,
+    UpwardRecommendation,
+)
 from .attachment import Attachment  # noqa: F401
 from .data_version import DataVersion  # noqa: F401
 from .document import Certificate  # noqa: F401

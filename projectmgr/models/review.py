@@ -11,16 +11,20 @@ from .types import Fixed
 
 
 class Panel(db.Model):
-    """An acceptance panel (验收专家组) for one round of a municipal project's acceptance."""
+    """An acceptance panel (验收专家组) for one round of a municipal project's acceptance, or an
+    approval-review panel (立项评审) for an application: one table, so that the yearly workload
+    limit counts both."""
 
     __tablename__ = "panel"
     __table_args__ = (
         CheckConstraint("formed_on IS NULL OR scoring_due IS NOT NULL", name="formed_has_scoring_due"),
+        CheckConstraint("(project_id IS NULL) != (application_id IS NULL)", name="project_or_application"),
         Index("ix_panel_project_round", "project_id", "round", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), unique=True)
     round: Mapped[int] = mapped_column(default=1)  # 2 after a rectification
     seed: Mapped[str | None] = mapped_column(String(64))  # recorded so a draw can be replayed for audit
     draw_fields: Mapped[list[str] | None] = mapped_column(JSON)

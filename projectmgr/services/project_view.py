@@ -11,6 +11,7 @@ from ..permissions import can_see_integrity_count, can_see_others_scores
 from ..rules.indicators import IndicatorFact, completion_of
 from ..rules.money import format_money
 from . import funds, settings
+from .applications.lists import application_of_project
 from .due_items import project_due_items
 from .transitions import allowed_triggers
 
@@ -73,6 +74,7 @@ def project_detail(project: Project, user, when: date, allowed: list[str] | None
     ext = funds.extension_of(project)
     data.update(
         original_end_date=day(project.original_end_date),
+        application_id=application_of_project(project.id),
         totals={k: money(v) for k, v in facts.totals.items()},
         budget=[
             {

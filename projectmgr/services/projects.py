@@ -143,6 +143,12 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
     return errors, plan
 
 
+def registration_errors(data: ProjectInput) -> list[dict]:
+    """Every field rule of a registration, each named: the one validation a project and an
+    application (services.applications, which checks its form as the registration it becomes) share."""
+    return _registration_errors(data)[0]
+
+
 def register_project(actor: User, data: ProjectInput, settings: RuleSettings, as_of: date) -> Project:
     require(can_register_project(actor), _("Only bureau staff register projects."))
     errors, _plan = _registration_errors(data)

@@ -133,6 +133,7 @@ def quantity(value) -> str:
 
 from . import (  # noqa: E402,F401  (routes register on import)
     accounts,
+    applications,
     audit,
     auth,
     documents,
@@ -141,6 +142,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     experts,
     ledger,
     moving_in,
+    notice,
     notifications,
     pages,
     staff,

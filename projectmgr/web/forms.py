@@ -186,7 +186,7 @@ class ConflictForm(PageForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20000)])
 
 
-class DrawForm(FlaskForm):
+class DrawForm(PageForm):
     size = IntegerField(_l("Panel size"), validators=[Optional(), NumberRange(min=1, max=99)])
     fields = StringField(_l("Fields (comma-separated)"), validators=[Optional(), Length(max=500)])
     seed = StringField(_l("Seed (leave empty for a new one)"), validators=[Optional(), Length(max=64)])

@@ -29,6 +29,12 @@ ROLE_PREDICATES = [
     (p.can_decide_extension, STAFF),
     (p.can_form_panel, STAFF),
     (p.can_list_projects, {Role.staff, Role.admin, Role.leader, Role.owner}),
+    (p.can_manage_calls, STAFF),
+    (p.can_check_applications, STAFF),
+    (p.can_recommend, STAFF),
+    (p.can_read_recommendations, READERS),
+    (p.can_read_public_notice, set(Role)),
+    (p.can_raise_objection, set(Role)),
 ]
 
 

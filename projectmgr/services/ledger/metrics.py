@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...lifecycle import STARTED
-from ...models import Indicator, IndicatorValue, Level, Plan, Project, Report
+from ...models import Indicator, IndicatorValue, Plan, Project, Report
+from ..applications.upward import won_in_year
 from ..evaluation import active_in
 
 ZERO = Decimal(0)
@@ -24,12 +25,9 @@ def _count(query) -> Decimal:
 
 
 def won(year: int, as_of: date) -> Decimal:
-    """National and provincial plan projects of the year's plans (won from the higher authorities)."""
-    return _count(
-        select(Project.id)
-        .join(Plan, Plan.id == Project.plan_id)
-        .where(Plan.year == year, Plan.level.in_((Level.national, Level.provincial)))
-    )
+    """The year's won recommendations upward plus the year's national and provincial projects
+    registered without one, never the same project twice (services.applications.upward)."""
+    return Decimal(won_in_year(year))
 
 
 def major_active(year: int, as_of: date) -> Decimal:

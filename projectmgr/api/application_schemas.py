@@ -1,0 +1,57 @@
+"""Request bodies of the application side (API.md "Calls, applications and recommendations").
+The application's own fields are projectmgr.schemas.ApplicationIn, shared with the pages."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from ..schemas import Body, Day, Id, LongText, Money, Text
+
+Comment = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class CallIn(Body):
+    plan_id: Id
+    title: Text
+    opens_on: Day
+    closes_on: Day
+    guide: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = None
+    max_special_funds: Money | None = None
+    fields: list[Text] | None = None
+
+
+class ApplicationTransitionIn(Body):
+    trigger: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    comment: Comment | None = None
+    version: int | None = None
+    notice_until: Day | None = None
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    responsible_staff_id: Id | None = None
+    special_funds: Money | None = None
+
+
+class ObjectionIn(Body):
+    text: LongText
+
+
+class ResolveIn(Body):
+    upheld: bool
+    comment: LongText
+
+
+class RecommendationIn(Body):
+    application_id: Id | None = None
+    title: Text | None = None
+    organization_id: Id | None = None
+    level: Literal["national", "provincial"]
+    programme: Text
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    submitted_on: Day
+
+
+class OutcomeIn(Body):
+    outcome: Literal["won", "not_won"]
+    document_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    plan_id: Id | None = None
+    special_funds: Money | None = None
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
