@@ -104,6 +104,9 @@ NO_UPHELD_OBJECTION = Guard(
 
 A = ApplicationState
 
+# An application's review panel may be formed and changed while it is checked or under review.
+REVIEW_PANEL_OPEN: tuple[ApplicationState, ...] = (A.checked, A.under_review)
+
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", (A.draft,), A.submitted, Actor.owner, (WINDOW, CREDIT)),
     Transition("return", (A.submitted,), A.returned, Actor.staff),

@@ -33,6 +33,10 @@ REPORTS_FROZEN = UNDER_EXAMINATION
 PANEL_OPEN = UNDER_EXAMINATION
 # The panel scores.
 SCORING: tuple[State, ...] = (S.under_review,)
+# A certificate is issued for an acceptance that passed: accepted, or closed out (结题).
+CERTIFIED: tuple[State, ...] = (S.accepted, S.closed_out)
+# Running and not yet applied for acceptance: a project moved in at one of these owes its application.
+OWES_ACCEPTANCE_APPLICATION: tuple[State, ...] = (S.approved, S.in_progress)
 # Work on the project has begun (it was not terminated before it started).
 STARTED: tuple[State, ...] = tuple(s for s in State if s not in (S.approved, S.terminated))
 # Survey reports belong to the survey window; acceptance reports to the running project and its rectification.

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from .. import labels
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..lifecycle.applications import REVIEW_PANEL_OPEN
 from ..models import Application, ApplicationState, Call, ExpertProfile, Plan, Role, User
 from ..permissions import (
     EDITABLE_APPLICATION_STATES,
@@ -31,7 +32,7 @@ from ..schemas import ApplicationIn, ApplicationPatchIn
 from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
-from ..services.panels import _conflicted
+from ..services.panels import is_conflicted
 from . import apply, bp, int_arg, saved
 from .expert import _previous, score_form
 from .forms import MoneyField, PageForm, choices
@@ -253,7 +254,7 @@ def _experts_for(application: Application) -> list[dict]:
         .where(User.role == Role.expert, User.active.is_(True))
         .order_by(User.display_name, User.id)
     )
-    return [{"user": e, "conflicted": _conflicted(e, application.organization_id)} for e in experts]
+    return [{"user": e, "conflicted": is_conflicted(e, application.organization_id)} for e in experts]
 
 
 def _render_application(application: Application, trigger_form=None, upload_form=None, status: int = 200):
@@ -276,7 +277,7 @@ def _render_application(application: Application, trigger_form=None, upload_form
         staff=staff,
         panel=panel,
         scores=scores,
-        experts=_experts_for(application) if staff and application.state in review.PANEL_STATES else [],
+        experts=_experts_for(application) if staff and application.state in REVIEW_PANEL_OPEN else [],
         can_edit=can_edit_application(current_user, application),
         editable_states=EDITABLE_APPLICATION_STATES,
         trigger_form=trigger_form or TriggerForm(formdata=None),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
 from ...extensions import db
 from ...i18n import translate
+from ...lifecycle.applications import REVIEW_PANEL_OPEN
 from ...models import (
     Application,
     ApplicationState,
@@ -37,7 +38,6 @@ from ..panels import active_members, draw, problems_of
 from .forms import lock
 
 SCORE_UNIT = Decimal("0.0001")  # the stored aggregate's places (application.score)
-PANEL_STATES = (ApplicationState.checked, ApplicationState.under_review)
 # An approval review recommends funding or not: "rectify" has no meaning before a project exists.
 REVIEW_RECOMMENDATIONS = (Recommendation.pass_.value, Recommendation.fail.value)
 
@@ -105,7 +105,7 @@ def set_review_panel(
     it replaces members who declared a conflict, keeping those who did not."""
     require(can_check_applications(actor, application), _("Only bureau staff form panels."))
     lock(application)
-    if application.state not in PANEL_STATES:
+    if application.state not in REVIEW_PANEL_OPEN:
         raise Conflict(
             _(
                 "A review panel is formed once the formal check passed, not in '%(state)s'.",

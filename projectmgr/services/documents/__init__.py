@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from ...errors import NotFound
 from ...extensions import db
-from ...models import Project, State
+from ...lifecycle import AFTER_CONCLUSION
+from ...models import Project
 from ...permissions import (
     can_read_certificate,
     can_read_evaluation_notice,
@@ -95,7 +96,7 @@ def year_certificates(year: int, settings: RuleSettings, today: date) -> list[Do
         .where(
             Project.concluded_on >= date(year, 1, 1),
             Project.concluded_on <= date(year, 12, 31),
-            Project.state.in_((State.accepted, State.closed_out, State.evaluated)),
+            Project.state.in_(AFTER_CONCLUSION),  # certificate.certified keeps the passed ones
         )
         .order_by(Project.code)
     ).all()

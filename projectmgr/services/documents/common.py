@@ -12,9 +12,6 @@ from ...models import Project, State, TransitionRecord
 from ...rules.money import format_money
 from ..conclusion_text import CONCLUSIVE
 
-# A certificate is issued for an acceptance that passed: accepted, or closed out (结题).
-CERTIFIED = (State.accepted, State.closed_out)
-
 
 def bureau() -> str:
     return current_app.config["BUREAU_NAME"]

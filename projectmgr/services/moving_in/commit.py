@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert
 
 from ...extensions import db
-from ...lifecycle import CONCLUDED
+from ...lifecycle import CONCLUDED, OWES_ACCEPTANCE_APPLICATION
 from ...lifecycle.migrate import enter_migrated
 from ...models import (
     BudgetLine,
@@ -186,7 +186,7 @@ def _due_items(project: Project, row: Row, as_of: date, settings: RuleSettings) 
     bureau's business before it moved in."""
     state = row.state
     items = []
-    if state in (State.approved, State.in_progress):
+    if state in OWES_ACCEPTANCE_APPLICATION:
         due = acceptance_due(project.end_date, settings)
         items.append(_due(project, row, DueKind.acceptance_application, due))
         last = max(due.year, as_of.year)
