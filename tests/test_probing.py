@@ -179,7 +179,7 @@ def test_many_unknown_keys_are_refused_quickly_with_a_capped_list(client):
     assert len(error["details"]) == 50 and error["details_total"] == 60_000
     assert error["details"][0] == {"field": "k0", "message": error["details"][0]["message"]}
     assert len(r.data) < 20_000
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # 0.3 s on an idle machine; 11 s before the fix (on the 3.6 MB body)
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])
