@@ -12,13 +12,14 @@ from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...facts.figures import project_facts
 from ...labels import label
+from ...lifecycle import CERTIFIED
 from ...models import Certificate, Project, ReportKind
 from ...rules.indicators import IndicatorFact, completion_of
 from ...rules.scoring import grade_for
 from ...rules.settings import RuleSettings
 from ...unit_of_work import committing
 from ..conclusion_text import decision_text
-from .common import CERTIFIED, bureau, conclusion_record, day, number, outcome, percent, yuan
+from .common import bureau, conclusion_record, day, number, outcome, percent, yuan
 
 # Two staff generating the first certificates of a year at once may draw the same next number:
 # the unique constraint refuses one, which then takes the next.
