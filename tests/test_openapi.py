@@ -38,6 +38,7 @@ BODYLESS = {
     ("post", "/api/v1/notifications/{notification_id}/read"),
     ("post", "/api/v1/notifications/read-all"),
     ("post", "/api/v1/imports/workbooks/{workbook_id}/commit"),
+    *(("post", f"/api/v1/users/{{user_id}}/{action}") for action in ("deactivate", "reactivate", "unlock", "reset-second-factor")),
 }
 # File uploads: a multipart/form-data body with its file field, not JSON.
 MULTIPART = {

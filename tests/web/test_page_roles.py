@@ -27,13 +27,16 @@ PAGES = [
     ("/overdue/export.xlsx", READERS),
     ("/evaluation/export.xlsx", READERS),
     ("/ledger/targets/new", STAFF),
-    ("/accounts", STAFF),
+    ("/accounts", STAFF | {Role.security_officer}),
     ("/accounts/new", STAFF),
     ("/organizations/new", STAFF),
     ("/projects/new", STAFF),
     ("/projects/import", STAFF),
     ("/projects/import/template.xlsx", STAFF),
     ("/reviews", {Role.expert}),
+    ("/audit", {Role.auditor}),
+    ("/experts", STAFF),
+    ("/moving-in", STAFF),
 ]
 
 
