@@ -239,6 +239,9 @@ def test_every_success_answer_has_its_schema_and_media_type(doc):
             content = op["responses"][success[0]]["content"]
             if path.endswith(".xlsx"):
                 assert list(content) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+            elif path.endswith(".pdf"):
+                assert list(content) == ["application/pdf"], (method, path)
+                assert content["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
             else:
                 assert list(content) == ["application/json"], (method, path)
                 assert content["application/json"]["schema"] != {"type": "object"}, (method, path)

@@ -1,35 +1,7 @@
-"""JSON Schemas of the API's success answers, for the OpenAPI document (issue 13 item 20): one per
-operation, keyed by method and rule as the routes declare them. They name the fields a client may
-rely on (API.md) and their types; answers may carry more fields. tests/test_schemathesis.py checks
-every answer against them."""
+"""Answers of the registry, plans, projects, money, reports, evaluations, the ledger,
+notifications, overdue items and the acceptance panel."""
 
-STR = {"type": "string"}
-INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
-OBJ = {"type": "object"}
-ANY: dict = {}
-DAY = {"type": "string", "format": "date"}
-MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$"}
-NUMBER = {"type": ["number", "string"]}
-
-
-def opt(schema: dict) -> dict:
-    """The schema, or null."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def obj(required: tuple[str, ...] = (), **props) -> dict:
-    """An object with these properties; all of them required unless `required` names the ones that are."""
-    return {"type": "object", "properties": props, "required": list(required or props)}
-
-
-def array(items: dict) -> dict:
-    return {"type": "array", "items": items}
-
-
-def page(item: dict, **more) -> dict:
-    return obj(items=array(item), total=INT, page=INT, per_page=INT, **more)
-
+from .shapes import ANY, BOOL, DAY, INT, MONEY, NUMBER, OBJ, STR, array, obj, opt, page
 
 USER = obj(
     ("id", "username", "role", "display_name", "organization_id"),

@@ -1,0 +1,70 @@
+"""Answers of one's own tokens, the security audit log, an account's life (api/auth.py) and the
+expert pool (api/experts.py)."""
+
+from .shapes import BOOL, DAY, FIGURE, INT, OBJ, STR, array, obj, opt, page
+
+TOKEN = obj(id=INT, created_at=STR, expires_at=opt(STR), revoked_at=opt(STR), current=BOOL)
+EVENT = obj(
+    ("id", "at", "actor_id", "actor", "event", "target", "outcome", "details"),
+    id=INT,
+    at=STR,
+    actor_id=opt(INT),
+    actor=opt(STR),
+    address=opt(STR),
+    user_agent=opt(STR),
+    event=STR,
+    target=opt(STR),
+    outcome={"type": "string", "enum": ["success", "failure", "refused"]},
+    details=OBJ,
+    hash=opt(STR),
+)
+ACCOUNT_STATUS = obj(id=INT, username=STR, active=BOOL, locked=BOOL, second_factor=BOOL)
+SEAT = obj(
+    ("kind", "project_id", "code", "round", "year", "concluded", "conflict_declared", "late"),
+    kind=STR,
+    project_id=INT,
+    code=STR,
+    title=STR,
+    round=INT,
+    year=INT,
+    formed_on=opt(DAY),
+    scoring_due=opt(DAY),
+    concluded=BOOL,
+    conflict_declared=BOOL,
+    late=BOOL,
+)
+EXPERT = obj(
+    id=INT,
+    username=STR,
+    display_name=STR,
+    title=STR,
+    organization=opt(STR),
+    fields=array(STR),
+    finance=BOOL,
+    conflict_organization_ids=array(INT),
+    conflict_organizations=array(STR),
+    in_pool=BOOL,
+    pool_reason=opt(STR),
+    available=BOOL,
+    panels_this_year=INT,
+    yearly_cap=INT,
+    panels=array(SEAT),
+    late_scores=INT,
+    conflicts_declared=INT,
+    leniency=opt(FIGURE),
+    leniency_panels=INT,
+)
+POOL_CHANGE = obj(id=INT, in_pool=BOOL, pool_reason=STR, pool_changed_at=STR)
+
+RESPONSES: dict[tuple[str, str], dict] = {
+    ("GET", "/auth/tokens"): obj(items=array(TOKEN)),
+    ("DELETE", "/auth/tokens/<int:token_id>"): TOKEN,
+    ("GET", "/audit/events"): page(EVENT),
+    **{
+        ("POST", f"/users/<int:user_id>/{action}"): ACCOUNT_STATUS
+        for action in ("deactivate", "reactivate", "unlock", "reset-second-factor")
+    },
+    ("GET", "/experts"): page(EXPERT, year=INT, yearly_cap=INT),
+    ("POST", "/experts/<int:expert_id>/deactivate"): POOL_CHANGE,
+    ("POST", "/experts/<int:expert_id>/reactivate"): POOL_CHANGE,
+}
