@@ -150,8 +150,8 @@ def issue_token(user: User) -> str:
     return accounts.issue_token(user, account_settings())
 
 
-def token_for(secret: str) -> ApiToken | None:
-    """The token if it still works: not revoked, not expired, its user active — token and user in
+def _working_token(secret: str) -> tuple[ApiToken, User] | None:
+    """The token and its user if it still works: not revoked, not expired, its user active — in
     one query (every API request asks)."""
     row = db.session.execute(
         select(ApiToken, User)
@@ -160,17 +160,22 @@ def token_for(secret: str) -> ApiToken | None:
     ).first()
     if row is None:
         return None
-    token = row[0]
+    token, user = row
     # Tokens from before expiry existed (migration 0005) expire API_TOKEN_DAYS after their issue.
     expires = token.expires_at or token.created_at + timedelta(days=account_settings().api_token_days)
     if expires <= utcnow():
         return None
-    return token
+    return token, user
+
+
+def token_for(secret: str) -> ApiToken | None:
+    found = _working_token(secret)
+    return found[0] if found is not None else None
 
 
 def user_for_token(secret: str) -> User | None:
-    token = token_for(secret)
-    return token.user if token is not None else None
+    found = _working_token(secret)
+    return found[1] if found is not None else None
 
 
 def revoke_token(secret: str) -> None:

@@ -91,15 +91,19 @@ def test_the_menu_offers_what_the_role_may_do(people, browser, role):
     html = browser().login(people[role]).get("/notifications").get_data(as_text=True)
     assert ('href="/dashboard"' in html) is (role in READERS)
     assert ('href="/projects/new"' in html) is (role in STAFF)
-    assert ('href="/accounts"' in html) is (role in STAFF)
+    assert ('href="/accounts"' in html) is (role in STAFF | {Role.security_officer})
+    assert ('href="/audit"' in html) is (role == Role.auditor)
     assert ('href="/reviews"' in html) is (role == Role.expert)
-    assert ('href="/projects"' in html) is (role != Role.expert)
+    # The security officer and the auditor see no project data (三员分立).
+    assert ('href="/projects"' in html) is (role not in (Role.expert, Role.security_officer, Role.auditor))
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
 def test_the_landing_page_follows_the_role(people, browser, role):
     location = browser().login(people[role]).get("/").headers["Location"]
-    expected = "/dashboard" if role in READERS else "/reviews" if role == Role.expert else "/projects"
+    expected = {Role.expert: "/reviews", Role.auditor: "/audit", Role.security_officer: "/accounts"}.get(
+        role, "/dashboard" if role in READERS else "/projects"
+    )
     assert location.endswith(expected), (role, location)
 
 
