@@ -128,24 +128,11 @@ def add_attachment(
     """Check and store one uploaded file for the project. Flushes, never commits; the file is removed
     again if the row does not make it into the database."""
     require(can_record_for_project(user, project), _("Only the project's owner attaches files."))
-    data = stream.read(max_bytes + 1)
-    if not data:
-        raise _refuse("empty", _("The file is empty."))
-    if len(data) > max_bytes:
-        raise _refuse("too_large", _("The file is larger than %(max)s bytes.", max=max_bytes))
-    kind = detect(data)
-    if kind is None:
-        raise _refuse("type", _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."))
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        attachment = Attachment(
+    data, kind = read_upload(stream, max_bytes)
+    return store_upload(
+        directory,
+        data,
+        lambda stored_name: Attachment(
             project_id=project.id,
             filename=clean_filename(filename),
             kind=kind.kind,
@@ -154,15 +141,45 @@ def add_attachment(
             sha256=hashlib.sha256(data).hexdigest(),
             stored_name=stored_name,
             uploaded_by_id=user.id,
-        )
-        db.session.add(attachment)
+        ),
+    )
+
+
+def read_upload(stream, max_bytes: int):
+    """The uploaded bytes and their detected file type; refused (field "file") when empty, too large
+    or not one of the accepted types."""
+    data = stream.read(max_bytes + 1)
+    if not data:
+        raise _refuse("empty", _("The file is empty."))
+    if len(data) > max_bytes:
+        raise _refuse("too_large", _("The file is larger than %(max)s bytes.", max=max_bytes))
+    kind = detect(data)
+    if kind is None:
+        raise _refuse("type", _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."))
+    return data, kind
+
+
+def store_upload(directory, data: bytes, make_row):
+    """Write the bytes under a fresh random name in the directory and add the row make_row(stored_name)
+    builds. Flushes, never commits; the file is removed again if the row does not make it into the
+    database."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = directory / stored_name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        row = make_row(stored_name)
+        db.session.add(row)
         db.session.flush()
     except (OSError, SQLAlchemyError):
         path.unlink(missing_ok=True)
         raise
     # Removed by the rollback hook below if the transaction does not commit.
     db.session.info.setdefault(PENDING, []).append(str(path))
-    return attachment
+    return row
 
 
 @event.listens_for(Session, "after_commit")
