@@ -60,6 +60,17 @@ class CallForm(PageForm):
     guide = TextAreaField(_l("Guide"), validators=[Optional(), Length(max=20000)])
 
 
+def call_for(may, call_id: int) -> Call:
+    """The call, for a user the predicate may(user) lets in: 403 when it does not, 404 when there is
+    no such call."""
+    if not may(current_user):
+        abort(403)
+    try:
+        return calls.find_call(current_user, call_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.route("/calls", methods=["GET", "POST"])
 @login_required
 def calls_page():
@@ -94,12 +105,7 @@ def calls_page():
 @bp.route("/calls/<int:call_id>")
 @login_required
 def call_page(call_id: int):
-    if not can_check_applications(current_user):
-        abort(403)
-    try:
-        call = calls.find_call(current_user, call_id)
-    except NotFound:
-        abort(404)
+    call = call_for(can_check_applications, call_id)
     ranked = notice.ranking(current_user, call)
     query, _count = lists.application_query(current_user, call_id=call.id)
     applications = list(db.session.scalars(query.options(joinedload(Application.organization))))
@@ -166,12 +172,7 @@ def _render_form(form: ApplicationForm, call: Call, application: Application | N
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
 @login_required
 def new_application(call_id: int):
-    if not can_apply(current_user):
-        abort(403)
-    try:
-        call = calls.find_call(current_user, call_id)
-    except NotFound:
-        abort(404)
+    call = call_for(can_apply, call_id)
     form = ApplicationForm()
     created: list[Application] = []
     if form.validate_on_submit():
