@@ -97,9 +97,7 @@ def calls_page():
         abort(403)
     rows = list(db.session.scalars(calls.call_query(current_user, today)))
     status = 422 if request.method == "POST" else 200
-    return render_template(
-        "web/calls.html", calls=rows, form=form, today=today, can_apply=can_apply(current_user)
-    ), status
+    return render_template("web/calls.html", calls=rows, form=form, today=today), status
 
 
 @bp.route("/calls/<int:call_id>")
