@@ -132,16 +132,10 @@ def add_attachment(
     return store_upload(
         directory,
         data,
-        lambda stored_name: Attachment(
-            project_id=project.id,
-            filename=clean_filename(filename),
-            kind=kind.kind,
-            content_type=kind.content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=stored_name,
-            uploaded_by_id=user.id,
-        ),
+        kind,
+        filename,
+        user,
+        lambda **common: Attachment(project_id=project.id, kind=kind.kind, **common),
     )
 
 
@@ -159,9 +153,9 @@ def read_upload(stream, max_bytes: int):
     return data, kind
 
 
-def store_upload(directory, data: bytes, make_row):
-    """Write the bytes under a fresh random name in the directory and add the row make_row(stored_name)
-    builds. Flushes, never commits; the file is removed again if the row does not make it into the
+def store_upload(directory, data: bytes, file_type: FileType, filename: str | None, user: User, make_row):
+    """Write the bytes under a fresh random name in the directory and add the row make_row(**common)
+    builds (common: the file's name, type, size, hash, stored name and uploader). Flushes, never commits; the file is removed again if the row does not make it into the
     database."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -171,7 +165,14 @@ def store_upload(directory, data: bytes, make_row):
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        row = make_row(stored_name)
+        row = make_row(
+            filename=clean_filename(filename),
+            content_type=file_type.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            stored_name=stored_name,
+            uploaded_by_id=user.id,
+        )
         db.session.add(row)
         db.session.flush()
     except (OSError, SQLAlchemyError):

@@ -2,8 +2,6 @@
 registration it becomes (services.projects.registration_errors: one form, one validation), and its
 attachments, typed by their content as project attachments are."""
 
-import hashlib
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -20,7 +18,7 @@ from ...models import (
 )
 from ...permissions import can_apply, can_edit_application, can_view_application, require
 from ...schemas import ApplicationIn, ApplicationPatchIn
-from ..attachments import clean_filename, read_upload, store_upload
+from ..attachments import read_upload, store_upload
 from ..projects import BudgetInput, IndicatorInput, ProjectInput, registration_errors
 
 FIELDS = ("title", "start_date", "end_date", "industry", "summary", "special_funds", "self_raised_committed")
@@ -162,15 +160,10 @@ def add_attachment(
     return store_upload(
         directory,
         data,
-        lambda stored_name: ApplicationAttachment(
-            application_id=application.id,
-            kind=kind_value,
-            filename=clean_filename(filename),
-            file_type=file_type.kind,
-            content_type=file_type.content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=stored_name,
-            uploaded_by_id=user.id,
+        file_type,
+        filename,
+        user,
+        lambda **common: ApplicationAttachment(
+            application_id=application.id, kind=kind_value, file_type=file_type.kind, **common
         ),
     )
