@@ -157,31 +157,47 @@ def set_panel(
     if project.plan.level != Level.municipal:
         # National and provincial projects are concluded by a higher authority (record_conclusion).
         raise GuardFailed([{"check": MUNICIPAL.check, "message": str(MUNICIPAL.message)}])
-    if (expert_ids is None) == (draw_spec is None):
-        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_for_round(project)
     reviewing = project.state in SCORING  # members are replaced, not the panel
-    kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
-    year = panel.year if panel is not None else as_of.year
-    seed = None
-    if expert_ids is not None:
-        experts = load_experts(expert_ids)
-        if reviewing:
-            dropped = [e for e in kept if e.id not in set(expert_ids)]
-            if dropped:
-                raise Conflict(_("During the review only members who declared a conflict can be replaced."))
-    else:
-        size = draw_spec.get("size") or project.plan.panel_min_size
-        seed = draw_spec.get("seed") or secrets.token_hex(8)
-        experts = draw(project, size, draw_spec.get("fields"), seed, year, settings, keep=kept)
-    problems = problems_of(project, experts, year, settings, panel.id if panel else None)
-    if problems:
-        raise GuardFailed(problems, _("The panel breaks the panel rules."))
+    experts, seed, year = choose(project, panel, reviewing, settings, as_of, expert_ids, draw_spec)
     if panel is None:
         panel = Panel(project_id=project.id, round=round_of(project), year=year)
         db.session.add(panel)
     fill(panel, experts, seed, draw_spec)
     return PanelResult(panel, seed)
+
+
+def choose(
+    subject,
+    panel: Panel | None,
+    reviewing: bool,
+    settings: RuleSettings,
+    as_of: date,
+    expert_ids: list[int] | None,
+    draw_spec: dict | None,
+    default_fields: list[str] | None = None,
+) -> tuple[list[User], str | None, int]:
+    """The members chosen by hand or drawn for the subject's panel (a project or an application),
+    checked against the panel rules: (experts, the draw's seed, the panel's year). During the
+    review only members who declared a conflict may be replaced."""
+    if (expert_ids is None) == (draw_spec is None):
+        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
+    kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
+    year = panel.year if panel is not None else as_of.year
+    seed = None
+    if expert_ids is not None:
+        experts = load_experts(expert_ids)
+        if reviewing and [e for e in kept if e.id not in set(expert_ids)]:
+            raise Conflict(_("During the review only members who declared a conflict can be replaced."))
+    else:
+        size = draw_spec.get("size") or subject.plan.panel_min_size
+        seed = draw_spec.get("seed") or secrets.token_hex(8)
+        fields = draw_spec.get("fields") or default_fields
+        experts = draw(subject, size, fields, seed, year, settings, keep=kept)
+    problems = problems_of(subject, experts, year, settings, panel.id if panel else None)
+    if problems:
+        raise GuardFailed(problems, _("The panel breaks the panel rules."))
+    return experts, seed, year
 
 
 def fill(panel: Panel, experts: list[User], seed: str | None, draw_spec: dict | None) -> None:

@@ -2,7 +2,6 @@
 services.panels (size, finance experts, conflicts, the yearly workload that counts both kinds of
 panel, the seeded draw) and the aggregation of rules.scoring, over an application."""
 
-import secrets
 from datetime import date
 from decimal import Decimal
 
@@ -11,9 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ...errors import Conflict, Forbidden, GuardFailed, NotFound, ValidationFailed
+from ...errors import Conflict, Forbidden, NotFound
 from ...extensions import db
-from ...facts.panels import active_members, problems_of, problems_of_panel, unscored_of
+from ...facts.panels import active_members, problems_of_panel, unscored_of
 from ...lifecycle.applications import REVIEW_PANEL_OPEN
 from ...models import (
     Application,
@@ -30,7 +29,7 @@ from ...rules.applications import DEFAULT_APPROVAL_SCORESHEET
 from ...rules.deadlines import scoring_due
 from ...rules.scoring import Criterion, aggregate, grade_for, scoresheet_from_data
 from ...rules.settings import RuleSettings
-from ..panels import blind_view, draw, fill, load_experts, record_score, step_aside
+from ..panels import blind_view, choose, fill, record_score, step_aside
 from .forms import lock
 
 SCORE_UNIT = Decimal("0.0001")  # the stored aggregate's places (application.score)
@@ -77,25 +76,11 @@ def set_review_panel(
                 state=application.state.value,
             )
         )
-    if (expert_ids is None) == (draw_spec is None):
-        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_of(application)
     reviewing = application.state == ApplicationState.under_review
-    kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
-    year = panel.year if panel is not None else as_of.year
-    seed = None
-    if expert_ids is not None:
-        experts = load_experts(expert_ids)
-        if reviewing and [e for e in kept if e.id not in set(expert_ids)]:
-            raise Conflict(_("During the review only members who declared a conflict can be replaced."))
-    else:
-        size = draw_spec.get("size") or application.plan.panel_min_size
-        seed = draw_spec.get("seed") or secrets.token_hex(8)
-        fields = draw_spec.get("fields") or application.call.fields
-        experts = draw(application, size, fields, seed, year, settings, keep=kept)
-    problems = problems_of(application, experts, year, settings, panel.id if panel else None)
-    if problems:
-        raise GuardFailed(problems, _("The panel breaks the panel rules."))
+    experts, seed, year = choose(
+        application, panel, reviewing, settings, as_of, expert_ids, draw_spec, application.call.fields
+    )
     if panel is None:
         panel = Panel(application_id=application.id, round=1, year=year)
         db.session.add(panel)
