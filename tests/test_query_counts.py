@@ -512,7 +512,7 @@ def test_a_draw_costs_the_same_from_5_and_25_experts(make, statements, fields):
 
 
 def test_choosing_experts_costs_the_same_for_5_and_25(make, statements):
-    from projectmgr.services.panels import _load_experts
+    from projectmgr.services.panels import load_experts
 
     org_id = make.organization().id
     counts = {}
@@ -521,7 +521,7 @@ def test_choosing_experts_costs_the_same_for_5_and_25(make, statements):
         ids = [u.id for u in db.session.query(User).filter(User.role == Role.expert).order_by(User.id)]
         db.session.remove()
         statements.clear()
-        experts = _load_experts(ids)
+        experts = load_experts(ids)
         # What the panel rules read of each: the profile and its declared conflicts.
         assert all(e.expert.conflict_organization_ids == [org_id] for e in experts)
         assert sum(e.expert.finance for e in experts) == (size + 1) // 2

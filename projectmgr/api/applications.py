@@ -20,6 +20,7 @@ from .core import ENDPOINTS, paginate, q_enum, q_int, route
 from .exports import _lang as export_lang
 from .exports import file_route
 from .schemas import ConflictIn, PanelIn, ScoresIn
+from .serialize import score_json
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
     "an owner of the applying organization"
@@ -240,13 +241,7 @@ def put_application_scores(user, application_id: int, data: ScoresIn):
     score = review.submit_score(
         user, application, data.scores, data.recommendation, data.integrity_concern, data.comment
     )
-    return {
-        "scores": score.scores,
-        "total": f"{score.total:.2f}",
-        "recommendation": score.recommendation.value,
-        "integrity_concern": score.integrity_concern,
-        "comment": score.comment,
-    }
+    return score_json(score)
 
 
 @route(

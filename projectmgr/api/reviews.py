@@ -15,6 +15,7 @@ from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
 from .core import paginate, route
+from .serialize import score_json
 
 
 def _panel_json(panel, show_seed: bool) -> dict:
@@ -130,13 +131,7 @@ def post_conflict(user, project_id: int, data: schemas.ConflictIn):
 def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
     project = find_project(user, project_id)
     score = panels.submit_score(user, project, data.scores, data.recommendation, data.integrity_concern, data.comment)
-    return {
-        "scores": score.scores,
-        "total": f"{score.total:.2f}",
-        "recommendation": score.recommendation.value,
-        "integrity_concern": score.integrity_concern,
-        "comment": score.comment,
-    }
+    return score_json(score)
 
 
 @route(

@@ -54,3 +54,14 @@ def history_json(record: TransitionRecord, staff: bool = True) -> dict:
         "comment": record.comment,
         "details": details,
     }
+
+
+def score_json(score) -> dict:
+    """My submitted score sheet, for a project's panel or an application's review panel."""
+    return {
+        "scores": score.scores,
+        "total": f"{score.total:.2f}",
+        "recommendation": score.recommendation.value,
+        "integrity_concern": score.integrity_concern,
+        "comment": score.comment,
+    }

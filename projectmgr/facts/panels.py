@@ -45,7 +45,7 @@ def candidate(expert: User) -> Candidate:
     )
 
 
-def panel_rules(project: Project, settings: RuleSettings) -> PanelRules:
+def panel_rules(project, settings: RuleSettings) -> PanelRules:
     plan = project.plan
     return PanelRules(plan.panel_min_size, plan.panel_min_finance, settings.expert_max_panels_per_year)
 
@@ -70,10 +70,10 @@ def workload(expert_ids: list[int], year: int, excluding_panel_id: int | None) -
 
 
 def problems_of(
-    project: Project, experts: list[User], year: int, settings: RuleSettings, panel_id: int | None = None
+    project, experts: list[User], year: int, settings: RuleSettings, panel_id: int | None = None
 ) -> list[dict]:
-    """Every panel rule the proposed members break, each named, in the reader's language.
-    The experts' profiles and conflicts should be loaded (load_profiles)."""
+    """Every panel rule the proposed members break, each named, in the reader's language; project is
+    what the panel judges (a project or an application). The experts' profiles and conflicts should be loaded (load_profiles)."""
     load = workload([e.id for e in experts], year, panel_id)
     found = problems(
         [candidate(e) for e in experts], project.organization_id, year, load, panel_rules(project, settings)
@@ -92,16 +92,25 @@ def load_profiles(experts: list[User]) -> None:
 
 
 def panel_problems(project: Project, settings: RuleSettings) -> list[dict]:
-    panel = panel_for_round(project)
+    return problems_of_panel(project, panel_for_round(project), settings)
+
+
+def problems_of_panel(subject, panel: Panel | None, settings: RuleSettings) -> list[dict]:
+    """What rules the panel's counting members break, for the subject it judges (a project or an
+    application: its organization_id and plan give the rules)."""
     if panel is None:
         return [{"check": "panel", "message": _("No panel has been put together yet.")}]
     experts = [m.expert for m in active_members(panel)]
     load_profiles(experts)
-    return problems_of(project, experts, panel.year, settings, panel.id)
+    return problems_of(subject, experts, panel.year, settings, panel.id)
 
 
 def unscored_members(project: Project) -> list[PanelMember] | list[str]:
-    panel = panel_for_round(project)
+    return unscored_of(panel_for_round(project))
+
+
+def unscored_of(panel: Panel | None) -> list[PanelMember] | list[str]:
+    """The counting members who have not scored (["no panel"] before the panel is formed)."""
     if panel is None or panel.formed_on is None:
         return ["no panel"]
     return [m for m in active_members(panel) if m.score is None]

@@ -11,15 +11,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from transitions import Machine, MachineError
 
-from ..errors import GuardFailed, InvalidTransition
 from ..extensions import db
 from ..models import Application, ApplicationState, ApplicationTransition, User
 from ..models.base import utcnow
 from ..rules.settings import RuleSettings
+from .machine import Runner, failed_checks
 
 
 class Actor(StrEnum):
@@ -48,6 +46,10 @@ class Context:
     comment: str | None = None
     details: dict = field(default_factory=dict)
 
+    def passes(self, guard: "Guard") -> bool:
+        """The guard's answer (the lifecycle Runner asks its guards through this)."""
+        return guard.test(self)
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -64,6 +66,11 @@ class Transition:
     dest: ApplicationState
     actor: Actor
     guards: tuple[Guard, ...] = ()
+
+    @property
+    def dests(self) -> tuple[ApplicationState, ...]:
+        """One destination each, in the shape the lifecycle Runner reads."""
+        return (self.dest,)
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -167,66 +174,17 @@ class _Adapter:
         )
 
 
-def _condition(guard: Guard):
-    return lambda event: guard.test(event.kwargs["ctx"])
-
-
-_MACHINE_TRANSITIONS = [
-    {
-        "trigger": t.trigger,
-        "source": [s.value for s in t.sources],
-        "dest": t.dest.value,
-        "conditions": [_condition(g) for g in t.guards],
-    }
-    for t in TRANSITIONS
-]
-
-
-def _machine(application: Application) -> _Adapter:
-    adapter = _Adapter(application)
-    Machine(
-        model=adapter,
-        states=[s.value for s in ApplicationState],
-        transitions=_MACHINE_TRANSITIONS,
-        initial=application.state.value,
-        auto_transitions=False,
-        send_event=True,
-        after_state_change="record",
-    )
-    return adapter
-
-
-def failed_checks(transition: Transition, ctx: Context) -> list[dict]:
-    """Every guard of the transition that refuses, each named."""
-    failures = []
-    for guard in transition.guards:
-        if guard.test(ctx):
-            continue
-        failure = {"check": guard.check, "message": str(guard.message)}
-        if guard.explain is not None:
-            failure["problems"] = guard.explain(ctx)
-        failures.append(failure)
-    return failures
+RUNNER = Runner(
+    TRANSITIONS,
+    [s.value for s in ApplicationState],
+    _Adapter,
+    lambda application: application.state.value,
+)
 
 
 def fire(trigger: str, ctx: Context) -> None:
     """Run one transition on ctx.application, or raise naming why not. Does not commit."""
-    transition = BY_TRIGGER[trigger]
-    state = ctx.application.state
-    if state not in transition.sources:
-        raise InvalidTransition(
-            gettext("'%(trigger)s' is not possible from state '%(state)s'.", trigger=trigger, state=state.value)
-        )
-    failures = failed_checks(transition, ctx)
-    if failures:
-        raise GuardFailed(failures)
-    adapter = _machine(ctx.application)
-    try:
-        fired = adapter.trigger(trigger, ctx=ctx)
-    except MachineError as exc:  # pragma: no cover - sources were checked above
-        raise InvalidTransition(str(exc)) from exc
-    if not fired:  # a guard changed its answer between the check and the machine's run
-        raise GuardFailed(failed_checks(transition, ctx))
+    RUNNER.fire(trigger, ctx.application, ctx)
 
 
 def possible_triggers(ctx: Context, candidates: Sequence[str]) -> list[str]:

@@ -128,6 +128,20 @@ def add_attachment(
     """Check and store one uploaded file for the project. Flushes, never commits; the file is removed
     again if the row does not make it into the database."""
     require(can_record_for_project(user, project), _("Only the project's owner attaches files."))
+    data, kind = read_upload(stream, max_bytes)
+    return store_upload(
+        directory,
+        data,
+        kind,
+        filename,
+        user,
+        lambda **common: Attachment(project_id=project.id, kind=kind.kind, **common),
+    )
+
+
+def read_upload(stream, max_bytes: int):
+    """The uploaded bytes and their detected file type; refused (field "file") when empty, too large
+    or not one of the accepted types."""
     data = stream.read(max_bytes + 1)
     if not data:
         raise _refuse("empty", _("The file is empty."))
@@ -136,7 +150,13 @@ def add_attachment(
     kind = detect(data)
     if kind is None:
         raise _refuse("type", _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."))
+    return data, kind
 
+
+def store_upload(directory, data: bytes, file_type: FileType, filename: str | None, user: User, make_row):
+    """Write the bytes under a fresh random name in the directory and add the row make_row(**common)
+    builds (common: the file's name, type, size, hash, stored name and uploader). Flushes, never commits; the file is removed again if the row does not make it into the
+    database."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
@@ -145,24 +165,22 @@ def add_attachment(
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        attachment = Attachment(
-            project_id=project.id,
+        row = make_row(
             filename=clean_filename(filename),
-            kind=kind.kind,
-            content_type=kind.content_type,
+            content_type=file_type.content_type,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             stored_name=stored_name,
             uploaded_by_id=user.id,
         )
-        db.session.add(attachment)
+        db.session.add(row)
         db.session.flush()
     except (OSError, SQLAlchemyError):
         path.unlink(missing_ok=True)
         raise
     # Removed by the rollback hook below if the transaction does not commit.
     db.session.info.setdefault(PENDING, []).append(str(path))
-    return attachment
+    return row
 
 
 @event.listens_for(Session, "after_commit")

@@ -69,7 +69,8 @@ def is_conflicted(expert: User, organization_id: int) -> bool:
 _WITH_PROFILE = selectinload(User.expert).selectinload(ExpertProfile.conflicts)
 
 
-def _load_experts(expert_ids: list[int]) -> list[User]:
+def load_experts(expert_ids: list[int]) -> list[User]:
+    """The experts by id, in the order given, with their profiles; each id named if unknown."""
     experts = list(
         db.session.scalars(select(User).where(User.id.in_(expert_ids), User.role == Role.expert).options(_WITH_PROFILE))
     )
@@ -156,30 +157,53 @@ def set_panel(
     if project.plan.level != Level.municipal:
         # National and provincial projects are concluded by a higher authority (record_conclusion).
         raise GuardFailed([{"check": MUNICIPAL.check, "message": str(MUNICIPAL.message)}])
-    if (expert_ids is None) == (draw_spec is None):
-        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     panel = panel_for_round(project)
     reviewing = project.state in SCORING  # members are replaced, not the panel
+    experts, seed, year = choose(project, panel, reviewing, settings, as_of, expert_ids, draw_spec)
+    if panel is None:
+        panel = Panel(project_id=project.id, round=round_of(project), year=year)
+        db.session.add(panel)
+    fill(panel, experts, seed, draw_spec)
+    return PanelResult(panel, seed)
+
+
+def choose(
+    subject,
+    panel: Panel | None,
+    reviewing: bool,
+    settings: RuleSettings,
+    as_of: date,
+    expert_ids: list[int] | None,
+    draw_spec: dict | None,
+    default_fields: list[str] | None = None,
+) -> tuple[list[User], str | None, int]:
+    """The members chosen by hand or drawn for the subject's panel (a project or an application),
+    checked against the panel rules: (experts, the draw's seed, the panel's year). During the
+    review only members who declared a conflict may be replaced."""
+    if (expert_ids is None) == (draw_spec is None):
+        raise ValidationFailed.one("expert_ids", _("Give either expert_ids or draw."))
     kept = [m.expert for m in active_members(panel)] if (reviewing and panel) else []
     year = panel.year if panel is not None else as_of.year
     seed = None
     if expert_ids is not None:
-        experts = _load_experts(expert_ids)
-        if reviewing:
-            dropped = [e for e in kept if e.id not in set(expert_ids)]
-            if dropped:
-                raise Conflict(_("During the review only members who declared a conflict can be replaced."))
+        experts = load_experts(expert_ids)
+        if reviewing and [e for e in kept if e.id not in set(expert_ids)]:
+            raise Conflict(_("During the review only members who declared a conflict can be replaced."))
     else:
-        size = draw_spec.get("size") or project.plan.panel_min_size
+        size = draw_spec.get("size") or subject.plan.panel_min_size
         seed = draw_spec.get("seed") or secrets.token_hex(8)
-        experts = draw(project, size, draw_spec.get("fields"), seed, year, settings, keep=kept)
-    problems = problems_of(project, experts, year, settings, panel.id if panel else None)
+        fields = draw_spec.get("fields") or default_fields
+        experts = draw(subject, size, fields, seed, year, settings, keep=kept)
+    problems = problems_of(subject, experts, year, settings, panel.id if panel else None)
     if problems:
         raise GuardFailed(problems, _("The panel breaks the panel rules."))
-    if panel is None:
-        panel = Panel(project_id=project.id, round=round_of(project), year=year)
-        db.session.add(panel)
-    current = {m.expert_id: m for m in panel.members}
+    return experts, seed, year
+
+
+def fill(panel: Panel, experts: list[User], seed: str | None, draw_spec: dict | None) -> None:
+    """Make the panel's members the experts, keeping those who declared a conflict (the record of
+    it), and note how they were chosen. Flushes."""
+    current = {m.expert_id for m in panel.members}
     wanted = {e.id for e in experts}
     for member in list(panel.members):
         if member.expert_id not in wanted and member.conflict_declared_at is None:
@@ -192,7 +216,6 @@ def set_panel(
     panel.seed = seed
     panel.draw_fields = draw_spec.get("fields") if draw_spec is not None else None
     db.session.flush()
-    return PanelResult(panel, seed)
 
 
 def mark_formed(project: Project, on: date, settings: RuleSettings) -> None:
@@ -222,9 +245,14 @@ def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember
     """An expert steps aside (回避); the conflict is remembered for later panels too."""
     lock_project(project)
     member = member_of(expert, project)
-    panel = member.panel
-    if panel.concluded:
+    if member.panel.concluded:
         raise Conflict(_("The acceptance is concluded."))
+    return step_aside(expert, member, project.organization_id, reason)
+
+
+def step_aside(expert: User, member: PanelMember, organization_id: int, reason: str) -> PanelMember:
+    """The member declares a conflict: their score goes, and the organization is remembered among
+    the expert's conflicts for later panels. The caller holds the lock and checked the panel."""
     if member.conflict_declared_at is not None:
         raise Conflict(_("You have declared a conflict already."))
     if member.score is not None:
@@ -232,8 +260,8 @@ def declare_conflict(expert: User, project: Project, reason: str) -> PanelMember
         member.score = None
     member.conflict_declared_at = utcnow()
     member.conflict_reason = reason
-    if project.organization_id not in expert.expert.conflict_organization_ids:
-        expert.expert.conflicts.append(ExpertConflict(organization_id=project.organization_id))
+    if organization_id not in expert.expert.conflict_organization_ids:
+        expert.expert.conflicts.append(ExpertConflict(organization_id=organization_id))
     db.session.flush()
     return member
 
@@ -251,12 +279,34 @@ def submit_score(
     require(can_score(expert, member), _("You declared a conflict on this panel."))
     if member.panel.concluded or project.state not in SCORING:
         raise Conflict(_("Scores are frozen: the panel is not scoring (concluded or not yet formed)."))
-    parsed, errors = validate_scores(scoresheet(project), scores)
+    return record_score(
+        member,
+        scoresheet(project),
+        {
+            "scores": scores,
+            "recommendation": recommendation,
+            "integrity_concern": integrity_concern,
+            "comment": comment,
+        },
+        [r.value for r in Recommendation],
+        _("One of pass, rectify, fail."),
+    )
+
+
+def record_score(
+    member: PanelMember, sheet: tuple[Criterion, ...], sent: dict, recommendations: list[str], refusal: str
+) -> Score:
+    """Check the member's sheet (scores against the criteria, the recommendation among those
+    allowed, else the refusal; every bad field named) and store it. The caller holds the lock and
+    checked the panel is scoring."""
+    parsed, errors = validate_scores(sheet, sent["scores"])
     details = [{"field": f, "message": translate(m)} for f, m in errors]
-    if recommendation not in {r.value for r in Recommendation}:
-        details.append({"field": "recommendation", "message": _("One of pass, rectify, fail.")})
+    recommendation = sent["recommendation"]
+    if recommendation not in recommendations:
+        details.append({"field": "recommendation", "message": refusal})
     if details:
         raise ValidationFailed(details)
+    integrity_concern, comment = sent["integrity_concern"], sent["comment"]
     score = member.score or Score(member=member)
     score.scores = {k: f"{v:f}" for k, v in parsed.items()}
     score.total = total(parsed)
@@ -274,6 +324,12 @@ def scores_view(user: User, project: Project) -> dict:
     panel = panel_for_round(project) or current_panel(project.id)
     if panel is None:
         raise NotFound(_("This project has no panel."))
+    return blind_view(user, panel, project.plan.aggregation.value, lambda: member_of(user, project))
+
+
+def blind_view(user: User, panel: Panel, aggregation: str, own_member) -> dict:
+    """The panel's scores as the user may read them (blind scoring): staff every sheet; a member
+    their own (own_member()); the scored-on side the aggregate and comments after the conclusion."""
     members = active_members(panel)
     concluded = panel.concluded
 
@@ -291,17 +347,17 @@ def scores_view(user: User, project: Project) -> dict:
             "comment": s.comment if s else None,
         }
 
-    result: dict = {"concluded": concluded, "aggregation": project.plan.aggregation.value}
+    result: dict = {"concluded": concluded, "aggregation": aggregation}
     scored = [m for m in members if m.score is not None]
     if concluded and scored:
-        score = aggregate([m.score.total for m in scored], project.plan.aggregation.value)
+        score = aggregate([m.score.total for m in scored], aggregation)
         result.update(aggregate=f"{score:.2f}", grade=grade_for(score))
     # Leaders read the bureau's records, but not who scored what while the panel still scores.
     if can_see_all_scores(user, concluded):
         result["members"] = [sheet(m) for m in members]
         return result
     if can_review(user):
-        member = member_of(user, project)
+        member = own_member()
         result["members"] = [sheet(member)]
         if concluded:
             result["comments"] = sorted(m.score.comment for m in scored if m.score.comment)

@@ -60,6 +60,17 @@ class CallForm(PageForm):
     guide = TextAreaField(_l("Guide"), validators=[Optional(), Length(max=20000)])
 
 
+def call_for(may, call_id: int) -> Call:
+    """The call, for a user the predicate may(user) lets in: 403 when it does not, 404 when there is
+    no such call."""
+    if not may(current_user):
+        abort(403)
+    try:
+        return calls.find_call(current_user, call_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.route("/calls", methods=["GET", "POST"])
 @login_required
 def calls_page():
@@ -86,20 +97,13 @@ def calls_page():
         abort(403)
     rows = list(db.session.scalars(calls.call_query(current_user, today)))
     status = 422 if request.method == "POST" else 200
-    return render_template(
-        "web/calls.html", calls=rows, form=form, today=today
-    ), status
+    return render_template("web/calls.html", calls=rows, form=form, today=today), status
 
 
 @bp.route("/calls/<int:call_id>")
 @login_required
 def call_page(call_id: int):
-    if not can_check_applications(current_user):
-        abort(403)
-    try:
-        call = calls.find_call(current_user, call_id)
-    except NotFound:
-        abort(404)
+    call = call_for(can_check_applications, call_id)
     ranked = notice.ranking(current_user, call)
     query, _count = lists.application_query(current_user, call_id=call.id)
     applications = list(db.session.scalars(query.options(joinedload(Application.organization))))
@@ -166,12 +170,7 @@ def _render_form(form: ApplicationForm, call: Call, application: Application | N
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
 @login_required
 def new_application(call_id: int):
-    if not can_apply(current_user):
-        abort(403)
-    try:
-        call = calls.find_call(current_user, call_id)
-    except NotFound:
-        abort(404)
+    call = call_for(can_apply, call_id)
     form = ApplicationForm()
     created: list[Application] = []
     if form.validate_on_submit():

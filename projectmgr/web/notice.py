@@ -18,9 +18,10 @@ from ..extensions import db
 from ..models import Level, Organization, Outcome, Plan
 from ..permissions import can_check_applications, can_read_public_notice, can_recommend
 from ..services import settings
-from ..services.applications import calls, notice, upward
+from ..services.applications import notice, upward
 from ..services.applications.export import call_workbook
 from . import apply, bp, saved
+from .applications import call_for
 from .forms import PageForm
 
 
@@ -79,12 +80,7 @@ def resolve_objection(objection_id: int):
 @bp.route("/calls/<int:call_id>/export.xlsx")
 @login_required
 def call_export(call_id: int):
-    if not can_check_applications(current_user):
-        abort(403)
-    try:
-        call = calls.find_call(current_user, call_id)
-    except NotFound:
-        abort(404)
+    call = call_for(can_check_applications, call_id)
     return xlsx_response(call_workbook(current_user, call), f"call-{call.id}.xlsx")
 
 

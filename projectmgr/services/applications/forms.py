@@ -2,14 +2,8 @@
 registration it becomes (services.projects.registration_errors: one form, one validation), and its
 attachments, typed by their content as project attachments are."""
 
-import hashlib
-import os
-import secrets
-from pathlib import Path
-
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from ...extensions import db
@@ -24,7 +18,7 @@ from ...models import (
 )
 from ...permissions import can_apply, can_edit_application, can_view_application, require
 from ...schemas import ApplicationIn, ApplicationPatchIn
-from ..attachments import PENDING, clean_filename, detect
+from ..attachments import read_upload, store_upload
 from ..projects import BudgetInput, IndicatorInput, ProjectInput, registration_errors
 
 FIELDS = ("title", "start_date", "end_date", "industry", "summary", "special_funds", "self_raised_committed")
@@ -162,53 +156,14 @@ def add_attachment(
         raise ValidationFailed.one(
             "kind", _("One of %(values)s.", values=", ".join(k.value for k in AttachmentKind))
         ) from None
-    data = stream.read(max_bytes + 1)
-    if not data:
-        raise ValidationFailed([{"field": "file", "code": "empty", "message": _("The file is empty.")}])
-    if len(data) > max_bytes:
-        raise ValidationFailed(
-            [
-                {
-                    "field": "file",
-                    "code": "too_large",
-                    "message": _("The file is larger than %(max)s bytes.", max=max_bytes),
-                }
-            ]
-        )
-    file_type = detect(data)
-    if file_type is None:
-        raise ValidationFailed(
-            [
-                {
-                    "field": "file",
-                    "code": "type",
-                    "message": _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint documents are accepted."),
-                }
-            ]
-        )
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        row = ApplicationAttachment(
-            application_id=application.id,
-            kind=kind_value,
-            filename=clean_filename(filename),
-            file_type=file_type.kind,
-            content_type=file_type.content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=stored_name,
-            uploaded_by_id=user.id,
-        )
-        db.session.add(row)
-        db.session.flush()
-    except (OSError, SQLAlchemyError):
-        path.unlink(missing_ok=True)
-        raise
-    db.session.info.setdefault(PENDING, []).append(str(path))
-    return row
+    data, file_type = read_upload(stream, max_bytes)
+    return store_upload(
+        directory,
+        data,
+        file_type,
+        filename,
+        user,
+        lambda **common: ApplicationAttachment(
+            application_id=application.id, kind=kind_value, file_type=file_type.kind, **common
+        ),
+    )
