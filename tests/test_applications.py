@@ -536,3 +536,17 @@ def test_the_call_exports_its_applications_and_ranking(world):
     assert book["申报"].max_row == 3 and book["排名"].max_row == 2
     assert book["排名"]["E2"].value == 80
     assert_error(world.as_owner.get(f"/calls/{world.call['id']}/export.xlsx"), 403, "forbidden")
+
+
+def test_the_expert_pool_lists_approval_review_seats_and_counts_them(world):
+    """Issue 15 item 4: acceptance and approval panels sat on; both count toward the yearly cap."""
+    a = world.to_checked()
+    world.panel(a["id"])
+    r = world.as_staff.get("/experts")
+    assert r.status_code == 200, r.json
+    listed = {e["id"]: e for e in r.json["items"]}
+    member = listed[world.experts[0].id]
+    seats = [s for s in member["panels"] if s["kind"] == "approval"]
+    assert [s["application_id"] for s in seats] == [a["id"]]
+    assert seats[0]["project_id"] is None and seats[0]["code"] is None and seats[0]["title"] == a["title"]
+    assert member["panels_this_year"] >= 1  # the approval panel counts, as the workload rule counts it

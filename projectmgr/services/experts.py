@@ -10,13 +10,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..facts.panels import problems_of, workload
-from ..models import ExpertProfile, Organization, Panel, PanelMember, Project, Role, Score, User
+from ..models import Application, ExpertProfile, Organization, Panel, PanelMember, Project, Role, Score, User
 from ..models.base import utcnow
 from ..permissions import can_manage_expert_pool, require
 from ..rules.settings import RuleSettings
@@ -30,9 +30,10 @@ class PanelSeat:
     """One panel the expert was put on."""
 
     panel_id: int
-    kind: str  # "acceptance" (approval panels come with the applications)
-    project_id: int
-    code: str
+    kind: str  # "acceptance" (a project's panel) or "approval" (an application's review panel)
+    project_id: int | None
+    application_id: int | None
+    code: str | None  # the project's code; an application has none
     title: str
     round: int
     year: int
@@ -96,9 +97,11 @@ def pool(year: int, as_of: date, settings: RuleSettings) -> list[ExpertFigures]:
     experts = _experts()
     org_names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     rows = db.session.execute(
-        select(PanelMember, Panel, Project.id, Project.code, Project.title)
+        select(PanelMember, Panel, Project.id, Project.code, func.coalesce(Project.title, Application.title))
         .join(Panel, Panel.id == PanelMember.panel_id)
-        .join(Project, Project.id == Panel.project_id)
+        # Acceptance panels sit on a project, approval-review panels on an application: both count.
+        .outerjoin(Project, Project.id == Panel.project_id)
+        .outerjoin(Application, Application.id == Panel.application_id)
         .options(selectinload(PanelMember.score))
         .order_by(Panel.created_at.desc(), Panel.id.desc())
     ).all()
@@ -128,8 +131,9 @@ def pool(year: int, as_of: date, settings: RuleSettings) -> list[ExpertFigures]:
         f.seats.append(
             PanelSeat(
                 panel.id,
-                "acceptance",
+                "acceptance" if panel.project_id is not None else "approval",
                 project_id,
+                panel.application_id,
                 code,
                 title,
                 panel.round,
@@ -199,6 +203,7 @@ def expert_json(f: ExpertFigures) -> dict:
             {
                 "kind": s.kind,
                 "project_id": s.project_id,
+                "application_id": s.application_id,
                 "code": s.code,
                 "title": s.title,
                 "round": s.round,

@@ -20,10 +20,11 @@ EVENT = obj(
 )
 ACCOUNT_STATUS = obj(id=INT, username=STR, active=BOOL, locked=BOOL, second_factor=BOOL)
 SEAT = obj(
-    ("kind", "project_id", "code", "round", "year", "concluded", "conflict_declared", "late"),
-    kind=STR,
-    project_id=INT,
-    code=STR,
+    ("kind", "project_id", "application_id", "code", "round", "year", "concluded", "conflict_declared", "late"),
+    kind={"type": "string", "enum": ["acceptance", "approval"]},
+    project_id=opt(INT),
+    application_id=opt(INT),
+    code=opt(STR),
     title=STR,
     round=INT,
     year=INT,
