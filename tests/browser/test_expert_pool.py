@@ -5,6 +5,7 @@ import pytest
 
 from projectmgr.extensions import db
 from projectmgr.models import Role, User
+from tests.test_applications import World
 from tests.test_conclusion_api import run_conclusion
 from tests.test_panels import applied_project, experts, formed_panel, prior_panels
 
@@ -80,3 +81,37 @@ def test_panel_form_shows_candidates_workload(make, api, open_session, screensho
     page.wait_for_load_state()
     expect(page.locator("#problems")).to_contain_text("未保存")
     page.screenshot(path=str(screenshots / "panel-candidates.png"), full_page=True)
+
+
+def test_experts_page_lists_an_approval_review_seat(make, api, open_session, screenshots):
+    """Issue 15 item 4 with issue 14: a seat on an application's review panel is listed beside the
+    acceptance seats, links to the application, shows the member's total, and counts this year."""
+    world = World(make, api)
+    names = ["周明", "吴芳", "郑强", "孙丽", "钱进"]
+    for expert, name in zip(world.experts, names, strict=True):
+        expert.display_name = name
+    db.session.commit()
+    a = world.to_publicized()
+
+    s = open_session("zh-CN")
+    assert s.sign_in(world.staff.username).status == 302
+    s.goto("/experts")
+    page = s.page
+    row = page.locator(f"tr[data-expert='{world.experts[0].username}']")
+    expect(row.locator("[data-load]")).to_have_text("1 / 10")
+    seats = page.locator(f"#expert-{world.experts[0].id} + tr.seats")
+    seats.locator("details summary").click()
+    seat = seats.locator("ul.seat-list li").first
+    expect(seat).to_contain_text("立项评审")
+    expect(seat).to_contain_text(a["title"])
+    expect(seat).to_contain_text("总分 80")
+    assert seat.locator("a").get_attribute("href") == f"/applications/{a['id']}"
+    page.locator("table").first.screenshot(path=str(screenshots / "experts-approval-seat.png"))
+
+    e = open_session("en")
+    assert e.sign_in(world.staff.username).status == 302
+    e.goto("/experts")
+    en_seats = e.page.locator(f"#expert-{world.experts[0].id} + tr.seats")
+    en_seats.locator("details summary").click()
+    expect(en_seats.locator("ul.seat-list li").first).to_contain_text("Approval review")
+    e.page.locator("table").first.screenshot(path=str(screenshots / "experts-approval-seat-en.png"))
