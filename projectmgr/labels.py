@@ -37,6 +37,7 @@ TRIGGERS = {
     "approve_extension": _l("Extension approved"),
     "refuse_extension": _l("Extension refused"),
     "regrade": _l("Evaluation grade changed"),
+    "set_indicators": _l("Indicators set"),
     "migrate": _l("Moved in from a workbook"),
 }
 

@@ -15,6 +15,7 @@ from ..schemas import ProjectIn
 from ..services import funds, settings
 from ..services.applications import view as application_view
 from ..services.applications.lists import application_of_project
+from ..services.indicators import set_indicators
 from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import day, instant, money, project_detail, project_summary
 from ..services.projects import (
@@ -298,4 +299,21 @@ def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisi
     project = find_project(user, project_id)
     when = as_of()
     funds.decide_extension(user, project, data.approve, settings(), when)
+    return project_detail(project, user, when)
+
+
+@route(
+    "/projects/<int:project_id>/indicators",
+    "PUT",
+    summary="Set or adjust the task book's indicators, before the acceptance is applied for",
+    tag="projects",
+    query={"as_of": "YYYY-MM-DD"},
+    body=schemas.IndicatorsIn,
+    roles=STAFF.refusing(_l("Only bureau staff set a project's indicators.")),
+)
+def put_indicators(user, project_id: int, data: schemas.IndicatorsIn):
+    project = find_project(user, project_id)
+    when = as_of()
+    items = [IndicatorInput(i.key, i.name, i.unit, i.target, i.weight) for i in data.indicators]
+    set_indicators(user, project, items, data.comment, settings(), when)
     return project_detail(project, user, when)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from ..models import Aggregation, Category, Flag, FundSource, Level, OrgKind, ReportKind, Role
-from ..schemas import Body, Day, Id, LongText, PositiveMoney, Quantity, Ratio, Text
+from ..schemas import Body, Day, Id, IndicatorIn, LongText, PositiveMoney, Quantity, Ratio, Text
 
 
 class TokenIn(Body):
@@ -102,6 +102,13 @@ class ReportIn(Body):
 class ExtensionIn(Body):
     new_end_date: Day
     reason: LongText
+
+
+class IndicatorsIn(Body):
+    """PUT /projects/{id}/indicators: the project's whole list of indicators, and why they change."""
+
+    indicators: Annotated[list[IndicatorIn], Field(min_length=1, max_length=50)]
+    comment: LongText
 
 
 class ExtensionDecisionIn(Body):

@@ -24,6 +24,9 @@ BEFORE_CONCLUSION: tuple[State, ...] = (
 )
 # The project runs, before its acceptance is applied for: an extension may be asked and decided.
 EXTENDABLE: tuple[State, ...] = (S.approved, S.in_progress, S.mid_year_survey, S.survey_submitted)
+# Before the acceptance is applied for, staff may set or adjust the task book's indicators (a project
+# moved in from a workbook arrives without them); afterwards they are what the acceptance is judged on.
+INDICATORS_ADJUSTABLE: tuple[State, ...] = EXTENDABLE
 # A deadline missed in these states fails the project (the sweep's expire).
 EXPIRABLE: tuple[State, ...] = (S.in_progress, S.mid_year_survey, S.survey_submitted, S.rectifying)
 # The acceptance application is examined: what decides the conclusion is fixed (no reports) and

@@ -25,7 +25,7 @@ from .guards import (
     decide_conclusion,
     list_expired,
 )
-from .states import BEFORE_CONCLUSION, CONCLUDED, EXPIRABLE, EXTENDABLE
+from .states import BEFORE_CONCLUSION, CONCLUDED, EXPIRABLE, EXTENDABLE, INDICATORS_ADJUSTABLE
 
 S = State
 
@@ -324,5 +324,6 @@ EVENTS: dict[str, Event] = {
         Event("approve_extension", EXTENDABLE),  # the end date and the acceptance deadline move
         Event("refuse_extension", EXTENDABLE),
         Event("regrade", (S.evaluated,)),  # the final evaluation's grade is changed
+        Event("set_indicators", INDICATORS_ADJUSTABLE),  # the task book's indicators are set or adjusted
     )
 }

@@ -132,15 +132,23 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
                     committed=format(data.self_raised_committed, ".2f"),
                 ),
             )
-    if not data.indicators:
-        # Completion is measured against indicators: without one the project could never pass.
-        err("indicators", _("At least one indicator is required."))
-    keys: set[str] = set()
-    for i, ind in enumerate(data.indicators):
-        if ind.key in keys:
-            err(f"indicators[{i}].key", _("Indicator %(key)s appears twice.", key=ind.key))
-        keys.add(ind.key)
+    errors.extend(indicator_errors(data.indicators))
     return errors, plan
+
+
+def indicator_errors(indicators: list[IndicatorInput]) -> list[dict]:
+    """The indicators' own rules, for a registration, an application and a later adjustment alike."""
+    if not indicators:
+        # Completion is measured against indicators: without one the project could never pass.
+        return [{"field": "indicators", "message": _("At least one indicator is required.")}]
+    errors, keys = [], set()
+    for i, ind in enumerate(indicators):
+        if ind.key in keys:
+            errors.append(
+                {"field": f"indicators[{i}].key", "message": _("Indicator %(key)s appears twice.", key=ind.key)}
+            )
+        keys.add(ind.key)
+    return errors
 
 
 def registration_errors(data: ProjectInput) -> list[dict]:

@@ -140,6 +140,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     evaluation,
     expert,
     experts,
+    indicators,
     ledger,
     moving_in,
     notice,

@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from ..errors import DomainError
-from ..lifecycle import SCORING
+from ..lifecycle import INDICATORS_ADJUSTABLE, SCORING
 from ..models import Level, Project
 from ..permissions import can_score, can_see_others_scores, can_see_panel
 from ..services import documents, panels
@@ -15,6 +15,7 @@ def project_extras(project: Project) -> dict:
         "scores": None,
         "can_score": False,
         "documents": documents.available(current_user, project),
+        "indicators_adjustable": project.state in INDICATORS_ADJUSTABLE,
     }
     if project.plan.level == Level.municipal:
         panel = panels.panel_for_round(project) or panels.current_panel(project.id)

@@ -170,6 +170,37 @@ class IndicatorRowForm(Form):
         return not any((t or "").strip() for t in texts)
 
 
+class IndicatorRows:
+    """The indicator rows that registering, applying and adjusting a project's indicators share:
+    a filled row needs its key, name, unit and target; empty rows are left out."""
+
+    def indicator_rows_valid(self) -> bool:
+        ok = True
+        for entry in self.indicator_rows:
+            row = entry.form
+            if row.is_empty():
+                continue
+            for name in row.REQUIRED:
+                field = getattr(row, name)
+                if field.data in (None, "") and not field.errors:
+                    field.errors.append(_("Required when the row is filled in."))
+                    ok = False
+        return ok
+
+    def indicator_inputs(self) -> list[IndicatorInput]:
+        return [
+            IndicatorInput(
+                row.key.data.strip(),
+                row.name.data.strip(),
+                row.unit.data.strip(),
+                row.target.data,
+                row.weight.data if row.weight.data is not None else Decimal("1"),
+            )
+            for row in (entry.form for entry in self.indicator_rows)
+            if not row.is_empty()
+        ]
+
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -179,7 +210,7 @@ BUDGET_CATEGORIES = list(labels.CATEGORIES)
 INDICATOR_ROWS = 5
 
 
-class ProjectForm(PageForm):
+class ProjectForm(IndicatorRows, PageForm):
     code = StringField(_l("Project code"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     plan_id = SelectField(_l("Plan"), coerce=_optional_int, validators=[DataRequired()])
@@ -202,15 +233,7 @@ class ProjectForm(PageForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        for entry in self.indicator_rows:
-            row = entry.form
-            if row.is_empty():
-                continue
-            for name in row.REQUIRED:
-                field = getattr(row, name)
-                if field.data in (None, "") and not field.errors:
-                    field.errors.append(_("Required when the row is filled in."))
-                    ok = False
+        ok = self.indicator_rows_valid() and ok
         rows_ok = not any(entry.form.errors for entry in self.budget_rows)
         if rows_ok and not self.budget_lines():
             self.budget.errors = [_("Enter the budget: at least one category with an amount.")]
@@ -226,19 +249,6 @@ class ProjectForm(PageForm):
             if special or self_raised:
                 lines.append(BudgetInput(Category(category), special, self_raised))
         return lines
-
-    def indicator_inputs(self) -> list[IndicatorInput]:
-        return [
-            IndicatorInput(
-                row.key.data.strip(),
-                row.name.data.strip(),
-                row.unit.data.strip(),
-                row.target.data,
-                row.weight.data if row.weight.data is not None else Decimal("1"),
-            )
-            for row in (entry.form for entry in self.indicator_rows)
-            if not row.is_empty()
-        ]
 
     def project_input(self) -> ProjectInput:
         return ProjectInput(

@@ -69,3 +69,24 @@ def test_moving_in_walk(make, open_session, tmp_path, screenshots):
     page.wait_for_load_state()
     expect(page.locator("body")).to_contain_text("从台账迁入")
     page.screenshot(path=str(screenshots / "moving_in_7_project.png"), full_page=True)
+
+    # Moved in without indicators: staff enter them from the task book before the acceptance.
+    expect(page.locator("#no-indicators")).to_be_visible()
+    page.locator("#set-indicators").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_contain_text("设置绩效指标")
+    for n, (key, name, unit, target) in enumerate(
+        (("yield", "亩产", "公斤", "650"), ("varieties", "新品种", "个", "2"))
+    ):
+        page.fill(f"#indicator_rows-{n}-key", key)
+        page.fill(f"#indicator_rows-{n}-name", name)
+        page.fill(f"#indicator_rows-{n}-unit", unit)
+        page.fill(f"#indicator_rows-{n}-target", target)
+    page.fill("#comment", "按任务书补录绩效指标")
+    page.screenshot(path=str(screenshots / "moving_in_8_indicators.png"), full_page=True)
+    page.locator("button.primary", has_text="保存绩效指标").click()
+    page.wait_for_load_state()
+    expect(page.locator("#indicators")).to_contain_text("亩产")
+    expect(page.locator("#indicators")).to_contain_text("新品种")
+    expect(page.locator("#history")).to_contain_text("按任务书补录绩效指标")
+    page.locator("#indicators").screenshot(path=str(screenshots / "moving_in_9_indicators_set.png"))

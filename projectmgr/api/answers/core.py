@@ -113,6 +113,7 @@ RESPONSES: dict[tuple[str, str], dict] = {
     ("GET", "/projects"): page(PROJECT_SUMMARY),
     ("GET", "/projects/<int:project_id>"): PROJECT,
     ("PUT", "/projects/<int:project_id>/flags"): PROJECT,
+    ("PUT", "/projects/<int:project_id>/indicators"): PROJECT,
     ("POST", "/projects/<int:project_id>/transitions"): PROJECT,
     ("GET", "/projects/<int:project_id>/history"): page(HISTORY),
     ("POST", "/projects/<int:project_id>/disbursements"): obj(id=INT, project_id=INT, date=DAY, amount=MONEY),
