@@ -60,6 +60,10 @@ ACCOUNT_KEEPERS = Roles(
     (Role.staff, Role.admin, Role.security_officer), _l("Only staff, admins and the security officer unlock accounts.")
 )
 SECURITY_OFFICERS = Roles((Role.security_officer,), _l("Only the security officer resets a second factor."))
+SETTINGS_KEEPERS = Roles(
+    (Role.security_officer,), _l("Only the security officer sees and changes the password and lockout settings.")
+)
+ACCOUNT_EDITORS = Roles((Role.admin,), _l("Only an admin changes an account's role or organization."))
 AUDITORS = Roles((Role.auditor,), _l("Only the security auditor reads the audit log."))
 
 
@@ -200,6 +204,16 @@ def can_see_security_settings(user: Actor | None) -> bool:
     return _has_role(user, Role.security_officer)
 
 
+def can_change_security_settings(user: Actor | None) -> bool:
+    """The password and lockout settings: the security officer alone (三员分立: not the admin)."""
+    return _has_role(user, Role.security_officer)
+
+
+def can_change_account_role(user: Actor | None, target: User | None = None) -> bool:
+    """An account's role and organization: the admin (who creates every role), never their own."""
+    return _has_role(user, Role.admin) and (target is None or target.id != user.id)
+
+
 def can_read_audit_log(user: Actor | None) -> bool:
     """The auditor alone: the administrator keeps accounts and plans but never reads the log."""
     return _has_role(user, Role.auditor)
@@ -207,6 +221,8 @@ def can_read_audit_log(user: Actor | None) -> bool:
 
 def can_read_project_history(user: Actor | None) -> bool:
     return _has_role(user, Role.auditor)
+
+
 def can_be_responsible(user: User | None) -> bool:
     """Who may be named the staff member responsible for a project or a ledger target."""
     return _is_staff(user)
@@ -240,7 +256,11 @@ def can_read_ledger(user: Actor | None) -> bool:
 def can_list_projects(user: Actor | None) -> bool:
     """The project list: everyone but experts, who reach their projects through their reviews, and
     the security officer and auditor, who see no project data (三员分立)."""
-    return user is not None and user.role is not None and user.role not in (Role.expert, Role.auditor, Role.security_officer)
+    return (
+        user is not None
+        and user.role is not None
+        and user.role not in (Role.expert, Role.auditor, Role.security_officer)
+    )
 
 
 # --- official documents (PDF) -----------------------------------------------------------------
