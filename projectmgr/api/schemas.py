@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, create_model
 
 from ..models import Aggregation, Category, Flag, FundSource, Level, OrgKind, ReportKind, Role
-from ..services.account_settings import SETTINGS
 from ..schemas import Body, Day, Id, LongText, PositiveMoney, Quantity, Ratio, Text
+from ..services.account_settings import SETTINGS
 
 
 class TokenIn(Body):

@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ..audit.log import record
 from ..errors import ValidationFailed
