@@ -5,7 +5,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from ..permissions import can_change_security_settings
 from ..services.account_settings import SETTINGS, change_settings, settings_state
@@ -13,6 +13,20 @@ from . import allowed, apply, bp, failed_status, saved
 from .forms import PageForm
 
 BETWEEN = _l("Must be between %(min)s and %(max)s.")
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Must be a whole number."))) from None
+
+
+def _parsed(form, field) -> None:
+    """Not a number: that one message, not the bounds as well."""
+    if field.process_errors:
+        raise StopValidation()
 
 
 class SecuritySettingsForm(PageForm):
@@ -23,10 +37,11 @@ for _setting in SETTINGS:
     setattr(
         SecuritySettingsForm,
         _setting.name,
-        IntegerField(
+        WholeNumberField(
             _setting.label,
             validators=[
                 InputRequired(),
+                _parsed,
                 NumberRange(min=_setting.minimum, max=_setting.maximum, message=BETWEEN),
             ],
         ),
