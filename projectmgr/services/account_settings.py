@@ -36,9 +36,7 @@ class Setting:
 # nor makes the system unusable (a lockout longer than a day). README: "Accounts and the audit log".
 SETTINGS = (
     Setting("password_min_length", "PASSWORD_MIN_LENGTH", 10, 8, 64, _l("Minimum password length")),
-    Setting(
-        "password_history", "PASSWORD_HISTORY", 5, 0, 24, _l("Passwords remembered"), _l("0: not checked")
-    ),
+    Setting("password_history", "PASSWORD_HISTORY", 5, 0, 24, _l("Passwords remembered"), _l("0: not checked")),
     Setting("password_max_age_days", "PASSWORD_MAX_AGE_DAYS", 90, 0, 365, _l("Password expiry (days)"), _l("0: never")),
     Setting("lockout_threshold", "LOCKOUT_THRESHOLD", 5, 3, 20, _l("Failed sign-ins before lockout")),
     Setting("lockout_window_minutes", "LOCKOUT_WINDOW_MINUTES", 15, 1, 1440, _l("Counted within (minutes)")),
