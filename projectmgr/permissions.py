@@ -60,6 +60,10 @@ ACCOUNT_KEEPERS = Roles(
     (Role.staff, Role.admin, Role.security_officer), _l("Only staff, admins and the security officer unlock accounts.")
 )
 SECURITY_OFFICERS = Roles((Role.security_officer,), _l("Only the security officer resets a second factor."))
+SETTINGS_KEEPERS = Roles(
+    (Role.security_officer,), _l("Only the security officer sees and changes the password and lockout settings.")
+)
+ACCOUNT_EDITORS = Roles((Role.admin,), _l("Only an admin changes an account's role or organization."))
 AUDITORS = Roles((Role.auditor,), _l("Only the security auditor reads the audit log."))
 
 
@@ -202,6 +206,16 @@ def can_reset_second_factor(user: Actor | None, target: User | None = None) -> b
 
 def can_see_security_settings(user: Actor | None) -> bool:
     return _has_role(user, Role.security_officer)
+
+
+def can_change_security_settings(user: Actor | None) -> bool:
+    """The password and lockout settings: the security officer alone (三员分立: not the admin)."""
+    return _has_role(user, Role.security_officer)
+
+
+def can_change_account_role(user: Actor | None, target: User | None = None) -> bool:
+    """An account's role and organization: the admin (who creates every role), never their own."""
+    return _has_role(user, Role.admin) and (target is None or target.id != user.id)
 
 
 def can_read_audit_log(user: Actor | None) -> bool:

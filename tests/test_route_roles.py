@@ -87,6 +87,7 @@ PAGES = {
     "/audit/events.xlsx": {Role.auditor},
     "/accounts": {Role.staff, Role.admin, Role.security_officer},
     "/accounts/new": {Role.staff, Role.admin},
+    "/security-settings": {Role.security_officer},
     "/dashboard": {Role.staff, Role.admin, Role.leader},
     "/ledger": {Role.staff, Role.admin, Role.leader},
 }
@@ -98,6 +99,34 @@ def test_pages_by_role(make, browser, role, url):
     user = make.user(role, make.organization() if role == Role.owner else None)
     response = browser().login(user).get(url)
     assert response.status_code == (200 if role in PAGES[url] else 403), (url, role, response.status_code)
+
+
+# The security settings and the account change (issue 13 items 6, 7): the role that may, and only it.
+ADMITTED = [
+    ("get", "/security-settings", None, Role.security_officer),
+    ("put", "/security-settings", "settings", Role.security_officer),
+    ("patch", "/users/{id}", {"role": "staff"}, Role.admin),
+]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize(("method", "url", "body", "admitted"), ADMITTED, ids=lambda v: str(v))
+def test_the_settings_and_account_change_endpoints_by_role(make, api, role, method, url, body, admitted):
+    from projectmgr.services.account_settings import configured_values
+
+    caller = make.user(role, make.organization() if role == Role.owner else None)
+    target = make.user(Role.leader)
+    kwargs = {} if body is None else {"json": configured_values() if body == "settings" else body}
+    r = getattr(api.as_(caller), method)(url.format(id=target.id), **kwargs)
+    assert r.status_code == (200 if role == admitted else 403), (role, url, r.get_json())
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_account_change_page_by_role(make, browser, role):
+    user = make.user(role, make.organization() if role == Role.owner else None)
+    target = make.user(Role.leader)
+    response = browser().login(user).get(f"/accounts/{target.id}/edit")
+    assert response.status_code == (200 if role == Role.admin else 403), (role, response.status_code)
 
 
 @pytest.mark.parametrize("role", [Role.auditor, Role.security_officer], ids=lambda r: r.value)

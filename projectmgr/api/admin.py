@@ -1,12 +1,14 @@
-"""The signed-in user, organizations, users and plans (tokens: api/auth.py)."""
+"""The signed-in user, organizations, users (their role and organization), plans and the security
+officer's password and lockout settings (tokens: api/auth.py)."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..models import ExpertProfile, Organization, Plan, User
-from ..permissions import READERS, STAFF
-from ..services import registry, settings
+from ..permissions import ACCOUNT_EDITORS, READERS, SETTINGS_KEEPERS, STAFF
+from ..services import accounts, registry, settings
+from ..services.account_settings import change_settings, settings_state
 from . import schemas
 from .core import paginate, route
 from .serialize import organization_json, plan_json, user_json
@@ -80,6 +82,45 @@ def list_users(user):
     if role is not None:
         query = query.where(User.role == role)
     return paginate(query, lambda row: user_json(row[0]))
+
+
+@route(
+    "/users/<int:user_id>",
+    "PATCH",
+    summary="Change an account's role and/or organization (admin; never one's own); each change is "
+    "in the security log with the old and new values",
+    tag="registry",
+    body=schemas.AccountChangeIn,
+    roles=ACCOUNT_EDITORS,
+)
+def patch_user(user, user_id: int, data: schemas.AccountChangeIn):
+    target = registry.get_or_404(User, user_id, _l("user"))
+    changes = {"organization_id": data.organization_id} if "organization_id" in data.model_fields_set else {}
+    accounts.change_role_or_organization(user, target, role=data.role, **changes)
+    return user_json(target)
+
+
+@route(
+    "/security-settings",
+    summary="The password and lockout settings in force, the server's defaults and which are stored",
+    tag="registry",
+    roles=SETTINGS_KEEPERS,
+)
+def get_security_settings(user):
+    return settings_state()
+
+
+@route(
+    "/security-settings",
+    "PUT",
+    summary="Change the password and lockout settings (the security officer; all six, within their bounds)",
+    tag="registry",
+    body=schemas.SecuritySettingsIn,
+    roles=SETTINGS_KEEPERS,
+)
+def put_security_settings(user, data):
+    change_settings(user, data.model_dump())
+    return settings_state()
 
 
 @route("/plans", "POST", summary="Create a plan", tag="registry", body=schemas.PlanIn, status=201, roles=STAFF)

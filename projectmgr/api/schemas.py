@@ -5,10 +5,11 @@ shares, are in projectmgr/schemas.py."""
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, create_model
 
 from ..models import Aggregation, Category, Flag, FundSource, Level, OrgKind, ReportKind, Role
 from ..schemas import Body, Day, Id, IndicatorIn, LongText, PositiveMoney, Quantity, Ratio, Text
+from ..services.account_settings import SETTINGS
 
 
 class TokenIn(Body):
@@ -41,6 +42,21 @@ class UserIn(Body):
     organization_id: Id | None = None
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     expert: ExpertIn | None = None
+
+
+class AccountChangeIn(Body):
+    """An account's new role and/or organization (`organization_id: null` takes it out of one)."""
+
+    role: Role | None = None
+    organization_id: Id | None = None
+
+
+# The security officer's settings: all six, each a whole number within the bounds the page has.
+SecuritySettingsIn = create_model(
+    "SecuritySettingsIn",
+    __base__=Body,
+    **{s.name: (Annotated[int, Field(ge=s.minimum, le=s.maximum)], ...) for s in SETTINGS},
+)
 
 
 class PlanIn(Body):

@@ -43,6 +43,6 @@ from .plan import Plan  # noqa: F401
 from .project import Indicator, Project  # noqa: F401
 from .report import IndicatorValue, Report  # noqa: F401
 from .review import Panel, PanelMember, Score  # noqa: F401
-from .security import SecurityEvent  # noqa: F401
+from .security import SecurityEvent, SecuritySettings  # noqa: F401
 from .tracking import DueItem, TransitionRecord  # noqa: F401
 from .user import ApiToken, ExpertConflict, ExpertProfile, RecoveryCode, User  # noqa: F401

@@ -29,3 +29,22 @@ class SecurityEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SecuritySettings(db.Model):
+    """The password and lockout settings the security officer holds (issue 13 item 6): one row
+    (id 1) once they have saved the page; until then, and for any column left empty, the app's
+    configuration gives the value (PASSWORD_MIN_LENGTH … LOCKOUT_MINUTES). Each change is recorded
+    as a `settings.change` security event with the old and new values."""
+
+    __tablename__ = "security_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    password_min_length: Mapped[int | None]
+    password_history: Mapped[int | None]
+    password_max_age_days: Mapped[int | None]
+    lockout_threshold: Mapped[int | None]
+    lockout_window_minutes: Mapped[int | None]
+    lockout_minutes: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

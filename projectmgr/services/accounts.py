@@ -13,10 +13,11 @@ from werkzeug.security import check_password_hash
 from ..audit.log import record, user_target
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, RecoveryCode, User
+from ..models import ApiToken, Application, Organization, Project, RecoveryCode, Role, User
 from ..models.base import utcnow
 from ..permissions import (
     Actor,
+    can_change_account_role,
     can_change_account_status,
     can_reset_second_factor,
     can_unlock_account,
@@ -117,6 +118,59 @@ def reset_second_factor(actor: Actor, user: User) -> None:
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     end_sessions(user)
     record("totp.reset", actor=actor, target=user_target(user))
+
+
+_KEEP = object()
+
+
+def change_role_or_organization(actor: Actor, user: User, role: Role | None = None, organization_id=_KEEP) -> None:
+    """The admin changes an account's role and/or organization (`organization_id=None` takes it out
+    of its organization). Each change is recorded with the old and new values in the same
+    transaction; a new role ends the account's sessions and tokens (its next sign-in asks for what
+    the new role needs, a second factor included)."""
+    require(can_change_account_role(actor, user), _("Only an admin changes an account's role or organization."))
+    new_role = role if role is not None else user.role
+    new_org = user.organization_id if organization_id is _KEEP else organization_id
+    errors = []
+    if new_role != user.role and Role.expert in (new_role, user.role):
+        errors.append(
+            {"field": "role", "message": _("An expert's seats and scores are theirs: create another account.")}
+        )
+    owns = db.session.scalar(select(Project.id).where(Project.owner_id == user.id).limit(1)) or db.session.scalar(
+        select(Application.id).where(Application.owner_id == user.id).limit(1)
+    )
+    if user.role == Role.owner and new_role != Role.owner and owns:
+        errors.append({"field": "role", "message": _("This owner is named on projects or applications.")})
+    if new_role == Role.owner and new_org is None:
+        errors.append({"field": "organization_id", "message": _("A project owner belongs to an organization.")})
+    organization = db.session.get(Organization, new_org) if new_org is not None and 0 < new_org <= 2**31 - 1 else None
+    if new_org is not None and organization is None:
+        errors.append({"field": "organization_id", "message": _("No such organization.")})
+    if errors:
+        raise ValidationFailed(errors)
+    if new_role != user.role:
+        old_role, user.role = user.role, new_role
+        end_sessions(user)
+        revoked = _revoke_all_tokens(user)
+        record(
+            "account.role_change",
+            actor=actor,
+            target=user_target(user),
+            old=old_role.value,
+            new=new_role.value,
+            tokens_revoked=revoked,
+        )
+    if new_org != user.organization_id:
+        old = db.session.get(Organization, user.organization_id) if user.organization_id else None
+        user.organization_id = new_org
+        record(
+            "account.organization_change",
+            actor=actor,
+            target=user_target(user),
+            old={"id": old.id, "name": old.name} if old else None,
+            new={"id": organization.id, "name": organization.name} if organization else None,
+        )
+    db.session.flush()
 
 
 # --- API tokens ---------------------------------------------------------------------------------

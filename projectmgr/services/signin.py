@@ -78,10 +78,10 @@ def _count_failure(user: User, cfg: AccountSettings, event: str) -> None:
         user.locked_until = now + cfg.lockout_duration
         user.failed_signins, user.failed_since = 0, None
         record("account.lock", target=user_target(user), until=user.locked_until.isoformat())
-        _tell_owner_locked(user)
+        _tell_owner_locked(user, cfg)
 
 
-def _tell_owner_locked(user: User) -> None:
+def _tell_owner_locked(user: User, cfg: AccountSettings) -> None:
     """Best effort: the lockout stands whether or not the mail goes out."""
     if not current_app.config.get("MAIL_ENABLED") or not user.email:
         return
@@ -94,7 +94,7 @@ def _tell_owner_locked(user: User) -> None:
                     "Your account %(username)s was locked after %(n)s failed sign-ins. If this was not you, "
                     "tell the security officer.",
                     username=user.username,
-                    n=current_app.config.get("LOCKOUT_THRESHOLD", 5),
+                    n=cfg.lockout_threshold,
                 ),
             )
         )

@@ -146,5 +146,6 @@ from . import (  # noqa: E402,F401  (routes register on import)
     notice,
     notifications,
     pages,
+    security_settings,
     staff,
 )

@@ -17,6 +17,7 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ExpertProfile, Organization, OrgKind, Role, User
 from ..permissions import (
+    can_change_account_role,
     can_change_account_status,
     can_create_account,
     can_manage_accounts,
@@ -56,6 +57,13 @@ class AccountForm(PageForm):
     title = StringField(_l("Professional title"), validators=[Optional(), Length(max=120)])
     finance = BooleanField(_l("Finance expert"))
     conflicts = SelectMultipleField(_l("Declared conflicts"), validators=[Optional()])
+
+
+class AccountChangeForm(PageForm):
+    """The admin's change of an account's role and organization."""
+
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organization_id = SelectField(_l("Organization"), validators=[Optional()])
 
 
 class OrganizationForm(PageForm):
@@ -110,6 +118,7 @@ def accounts():
         form=EmptyForm(),
         is_locked=is_locked,
         can_change_status=lambda u: can_change_account_status(current_user, u),
+        can_change_role=lambda u: can_change_account_role(current_user, u),
         can_unlock=can_unlock_account(current_user),
         can_reset_factor=lambda u: can_reset_second_factor(current_user, u),
         settings=account_settings() if can_see_security_settings(current_user) else None,
@@ -153,6 +162,25 @@ def new_account():
             return redirect(url_for("web.accounts", q=form.username.data.strip()))
     status = failed_status() if request.method == "POST" else 200
     return render_template("web/account_form.html", form=form), status
+
+
+@bp.route("/accounts/<int:user_id>/edit", methods=["GET", "POST"])
+@allowed(can_change_account_role)
+def edit_account(user_id: int):
+    """The admin changes an account's role and organization (each change is in the security log)."""
+    user = db.get_or_404(User, user_id)
+    data = {"role": user.role.value, "organization_id": str(user.organization_id or "")}
+    form = AccountChangeForm(data=data if request.method == "GET" else None)
+    form.role.choices = choices(labels.ROLES)
+    form.organization_id.choices = [SelectChoice("", "—"), *_organizations()]
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        org = int(form.organization_id.data) if form.organization_id.data else None
+        if apply(form, lambda: account_service.change_role_or_organization(current_user, user, role, org)):
+            saved()
+            return redirect(url_for("web.accounts", q=user.username))
+    status = failed_status() if request.method == "POST" else 200
+    return render_template("web/account_edit.html", form=form, user=user), status
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])

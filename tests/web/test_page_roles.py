@@ -29,6 +29,7 @@ PAGES = [
     ("/ledger/targets/new", STAFF),
     ("/accounts", STAFF | {Role.security_officer}),
     ("/accounts/new", STAFF),
+    ("/security-settings", {Role.security_officer}),
     ("/organizations/new", STAFF),
     ("/projects/new", STAFF),
     ("/projects/import", STAFF),

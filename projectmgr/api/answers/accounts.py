@@ -1,6 +1,8 @@
-"""Answers of one's own tokens, the security audit log, an account's life (api/auth.py) and the
-expert pool (api/experts.py)."""
+"""Answers of one's own tokens, the security audit log, an account's life (api/auth.py), the
+account change and the security settings (api/admin.py) and the expert pool (api/experts.py)."""
 
+from ...services.account_settings import SETTING_NAMES
+from .core import USER
 from .shapes import BOOL, DAY, FIGURE, INT, OBJ, STR, array, obj, opt, page
 
 TOKEN = obj(id=INT, created_at=STR, expires_at=opt(STR), revoked_at=opt(STR), current=BOOL)
@@ -57,7 +59,19 @@ EXPERT = obj(
 )
 POOL_CHANGE = obj(id=INT, in_pool=BOOL, pool_reason=STR, pool_changed_at=STR)
 
+SECURITY_SETTINGS = obj(
+    (*SETTING_NAMES, "stored", "defaults", "updated_at", "updated_by"),
+    **dict.fromkeys(SETTING_NAMES, INT),
+    stored=array({"type": "string", "enum": list(SETTING_NAMES)}),
+    defaults=obj(SETTING_NAMES, **dict.fromkeys(SETTING_NAMES, INT)),
+    updated_at=opt(STR),
+    updated_by=opt(STR),
+)
+
 RESPONSES: dict[tuple[str, str], dict] = {
+    ("PATCH", "/users/<int:user_id>"): USER,
+    ("GET", "/security-settings"): SECURITY_SETTINGS,
+    ("PUT", "/security-settings"): SECURITY_SETTINGS,
     ("GET", "/auth/tokens"): obj(items=array(TOKEN)),
     ("DELETE", "/auth/tokens/<int:token_id>"): TOKEN,
     ("GET", "/audit/events"): page(EVENT),
