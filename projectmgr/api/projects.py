@@ -44,15 +44,6 @@ def project_filters() -> ProjectFilters:
     )
 
 
-@route(
-    "/projects",
-    "POST",
-    summary="Register a project",
-    tag="projects",
-    body=ProjectIn,
-    status=201,
-    roles=STAFF.refusing(_l("Only bureau staff register projects.")),
-)
 def registration_input(data, **given) -> ProjectInput:
     """A registration body (ProjectIn, or RecommendedProjectIn with what the recommendation gives)
     as the registration service takes it."""
@@ -64,6 +55,15 @@ def registration_input(data, **given) -> ProjectInput:
     )
 
 
+@route(
+    "/projects",
+    "POST",
+    summary="Register a project",
+    tag="projects",
+    body=ProjectIn,
+    status=201,
+    roles=STAFF.refusing(_l("Only bureau staff register projects.")),
+)
 def create_project(user, data: ProjectIn):
     payload = registration_input(data)
     when = date.today()
