@@ -207,8 +207,6 @@ def can_read_audit_log(user: Actor | None) -> bool:
 
 def can_read_project_history(user: Actor | None) -> bool:
     return _has_role(user, Role.auditor)
-
-
 def can_be_responsible(user: User | None) -> bool:
     """Who may be named the staff member responsible for a project or a ledger target."""
     return _is_staff(user)
@@ -242,11 +240,7 @@ def can_read_ledger(user: Actor | None) -> bool:
 def can_list_projects(user: Actor | None) -> bool:
     """The project list: everyone but experts, who reach their projects through their reviews, and
     the security officer and auditor, who see no project data (三员分立)."""
-    return (
-        user is not None
-        and user.role is not None
-        and user.role not in (Role.expert, Role.auditor, Role.security_officer)
-    )
+    return user is not None and user.role is not None and user.role not in (Role.expert, Role.auditor, Role.security_officer)
 
 
 # --- official documents (PDF) -----------------------------------------------------------------
