@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    create_model,
     field_validator,
 )
 
@@ -138,6 +139,18 @@ class ProjectIn(FundedWorkIn):
     owner_id: Id
     responsible_staff_id: Id | None = None
     flags: list[Flag] = []
+
+
+# A recommendation upward won directly (no application) gives its project's title and organization,
+# and the outcome its plan: the registration of that project (POST /recommendations/{id}/outcome,
+# `project`) is ProjectIn's own fields less these, validated by the same field rules.
+GIVEN_BY_RECOMMENDATION = ("title", "organization_id", "plan_id")
+RecommendedProjectIn = create_model(
+    "RecommendedProjectIn",
+    __base__=Body,
+    __doc__="A registration (ProjectIn) without the title, organization and plan a won recommendation gives.",
+    **{name: (f.annotation, f) for name, f in ProjectIn.model_fields.items() if name not in GIVEN_BY_RECOMMENDATION},
+)
 
 
 class ApplicationIn(FundedWorkIn):

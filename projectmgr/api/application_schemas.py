@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from ..schemas import Body, Day, Id, LongText, Money, Text
+from ..schemas import Body, Day, Id, LongText, Money, RecommendedProjectIn, Text
 
 Comment = Annotated[str, StringConstraints(max_length=5000)]
 
@@ -55,3 +55,5 @@ class OutcomeIn(Body):
     plan_id: Id | None = None
     special_funds: Money | None = None
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    # A direct recommendation (no application) won with `plan_id`: the rest of its project's registration.
+    project: RecommendedProjectIn | None = None

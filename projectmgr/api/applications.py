@@ -19,6 +19,7 @@ from . import application_schemas as bodies
 from .core import ENDPOINTS, paginate, q_enum, q_int, route
 from .exports import _lang as export_lang
 from .exports import file_route
+from .projects import registration_input
 from .schemas import ConflictIn, PanelIn, ScoresIn
 from .serialize import score_json
 
@@ -311,13 +312,19 @@ def post_recommendation(user, data: bodies.RecommendationIn):
 @route(
     "/recommendations/<int:recommendation_id>/outcome",
     "POST",
-    summary="Record the higher authority's outcome; a win with a plan registers the project",
+    summary="Record the higher authority's outcome; a win with a plan registers the project (from the application, or from `project`)",
     tag="applications",
     body=bodies.OutcomeIn,
     roles=STAFF.refusing(_l("Only bureau staff record outcomes.")),
 )
 def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
     row = upward.find_recommendation(recommendation_id)
+    registration = None
+    if data.project is not None:
+        # The title and organization are the recommendation's, the plan the outcome's plan_id.
+        registration = registration_input(
+            data.project, title=row.title, organization_id=row.organization_id, plan_id=data.plan_id
+        )
     upward.record_outcome(
         user,
         row,
@@ -328,6 +335,7 @@ def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
         plan_id=data.plan_id,
         special_funds=data.special_funds,
         code=data.code,
+        registration=registration,
     )
     return view.recommendation_json(row)
 

@@ -5,17 +5,14 @@ from datetime import date
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Flag, Level, State, TransitionRecord
+from ..models import Flag, Level, State
 from ..permissions import OWNERS, STAFF, can_see_history_details
 from ..schemas import ProjectIn
 from ..services import funds, settings
-from ..services.applications import view as application_view
-from ..services.applications.lists import application_of_project
 from ..services.indicators import set_indicators
+from ..services.project_history import history_page
 from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import day, instant, money, project_detail, project_summary
 from ..services.projects import (
@@ -30,8 +27,8 @@ from ..services.projects import (
 from ..services.transitions import transition
 from ..summary_cache import cached
 from . import schemas
-from .core import as_of, encoded_json, json_answer, make_cursor, page_args, paginate, q_enum, q_int, read_cursor, route
-from .serialize import history_json
+from .core import as_of, encoded_json, json_answer, make_cursor, page_args, q_enum, q_int, read_cursor, route
+from .serialize import application_step_json, project_step_json
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
 
@@ -48,6 +45,17 @@ def project_filters() -> ProjectFilters:
     )
 
 
+def registration_input(data, **given) -> ProjectInput:
+    """A registration body (ProjectIn, or RecommendedProjectIn with what the recommendation gives)
+    as the registration service takes it."""
+    return ProjectInput(
+        **data.model_dump(exclude={"budget", "indicators"}),
+        **given,
+        budget=[BudgetInput(**b.model_dump()) for b in data.budget],
+        indicators=[IndicatorInput(**i.model_dump()) for i in data.indicators],
+    )
+
+
 @route(
     "/projects",
     "POST",
@@ -58,11 +66,7 @@ def project_filters() -> ProjectFilters:
     roles=STAFF.refusing(_l("Only bureau staff register projects.")),
 )
 def create_project(user, data: ProjectIn):
-    payload = ProjectInput(
-        **data.model_dump(exclude={"budget", "indicators"}),
-        budget=[BudgetInput(**b.model_dump()) for b in data.budget],
-        indicators=[IndicatorInput(**i.model_dump()) for i in data.indicators],
-    )
+    payload = registration_input(data)
     when = date.today()
     project = register_project(user, payload, settings(), when)
     return project_detail(project, user, when)
@@ -162,25 +166,22 @@ def post_transition(user, project_id: int, data: schemas.TransitionIn):
     return result
 
 
-@route("/projects/<int:project_id>/history", summary="The project's transitions, oldest first", tag="lifecycle")
+@route(
+    "/projects/<int:project_id>/history",
+    summary="The project's transitions, oldest first, after its application's",
+    tag="lifecycle",
+    query={"page": "page number", "per_page": "items per page (max 200)"},
+)
 def get_history(user, project_id: int):
+    """A project registered from an application begins with the application's rows (DESIGN §13):
+    each row says whose it is (`record`: application | project)."""
     project = find_project(user, project_id)
-    query = (
-        select(TransitionRecord)
-        .options(joinedload(TransitionRecord.actor))
-        .where(TransitionRecord.project_id == project.id)
-        .order_by(TransitionRecord.at, TransitionRecord.id)
-    )
+    page, per_page = page_args()
     staff = can_see_history_details(user)
-    result = paginate(query, lambda row: history_json(row[0], staff=staff))
-    # The project's history begins with its application's (DESIGN §13).
-    application_id = application_of_project(project.id)
-    if application_id is not None:
-        result["application"] = {
-            "id": application_id,
-            "history": [application_view.history_json(r, staff) for r in application_view.history_rows(application_id)],
-        }
-    return result
+    rows = history_page(project.id, (page - 1) * per_page, per_page)
+    items = [application_step_json(r, staff) for r in rows.application_rows]
+    items += [project_step_json(r, staff) for r in rows.project_rows]
+    return {"items": items, "total": rows.total, "page": page, "per_page": per_page}
 
 
 @route(

@@ -1,7 +1,7 @@
 """JSON shapes of the API (API.md) for the registry and the history. The project's shape and the
 formats of money, dates and instants are services.project_view's, which the pages share."""
 
-from ..models import Organization, Plan, TransitionRecord, User
+from ..models import ApplicationTransition, Organization, Plan, TransitionRecord, User
 from ..services.project_view import instant
 
 
@@ -53,6 +53,27 @@ def history_json(record: TransitionRecord, staff: bool = True) -> dict:
         "at": instant(record.at),
         "comment": record.comment,
         "details": details,
+    }
+
+
+def project_step_json(record: TransitionRecord, staff: bool) -> dict:
+    """A row of GET /projects/{id}/history that is the project's own."""
+    return history_json(record, staff) | {"record": "project", "application_id": None}
+
+
+def application_step_json(row: ApplicationTransition, staff: bool) -> dict:
+    """A row of GET /projects/{id}/history from the application the project was registered from,
+    in the project history's shape (its details are the bureau's only, as on the application)."""
+    return {
+        "trigger": row.trigger,
+        "from_state": row.from_state.value,
+        "to_state": row.to_state.value,
+        "actor": row.actor.username if row.actor else "system",
+        "at": instant(row.at),
+        "comment": row.comment,
+        "details": row.details if staff else None,
+        "record": "application",
+        "application_id": row.application_id,
     }
 
 

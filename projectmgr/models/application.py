@@ -227,6 +227,9 @@ class UpwardRecommendation(db.Model):
     outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "outcome"))
     document_no: Mapped[str | None] = mapped_column(String(100))
     decided_on: Mapped[date | None]
+    # The special funds the higher authority granted, recorded with the outcome (or the project's
+    # grant when the win registers it): a direct recommendation's registration form starts from it.
+    granted_funds: Mapped[Decimal | None] = mapped_column(Money())
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), unique=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,7 @@ from ..lifecycle import INDICATORS_ADJUSTABLE, SCORING
 from ..models import Level, Project
 from ..permissions import can_score, can_see_others_scores, can_see_panel
 from ..services import documents, panels
+from ..services.applications.upward import recommendation_of_project
 
 
 def project_extras(project: Project) -> dict:
@@ -16,6 +17,8 @@ def project_extras(project: Project) -> dict:
         "can_score": False,
         "documents": documents.available(current_user, project),
         "indicators_adjustable": project.state in INDICATORS_ADJUSTABLE,
+        # The won recommendation upward that registered it (its line links back for the bureau).
+        "recommendation": recommendation_of_project(project.id),
     }
     if project.plan.level == Level.municipal:
         panel = panels.panel_for_round(project) or panels.current_panel(project.id)

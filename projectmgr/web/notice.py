@@ -22,7 +22,7 @@ from ..services.applications import notice, upward
 from ..services.applications.export import call_workbook
 from . import apply, bp, saved
 from .applications import call_for
-from .forms import PageForm
+from .forms import MoneyField, PageForm
 
 
 class ObjectionForm(PageForm):
@@ -105,6 +105,7 @@ class OutcomeForm(PageForm):
     document_no = StringField(_l("Document number"), validators=[DataRequired(), Length(max=100)])
     plan_id = SelectField(_l("Plan (registers the project)"), coerce=lambda v: int(v) if v else None)
     code = StringField(_l("Project code"), validators=[Optional(), Length(max=64)])
+    special_funds = MoneyField(_l("Special funds granted (yuan)"), validators=[Optional()])
 
 
 def _outcome_form() -> OutcomeForm:
@@ -151,6 +152,7 @@ def recommendations_page():
         outcome_form=_outcome_form(),
         year=year,
         won=upward.won_in_year(year),
+        registrable={r.id for r in rows if upward.registrable(r)},
     ), (422 if request.method == "POST" else 200)
 
 
@@ -175,6 +177,7 @@ def recommendation_outcome(recommendation_id: int):
             date.today(),
             plan_id=form.plan_id.data,
             code=(form.code.data or "").strip() or None,
+            special_funds=form.special_funds.data,
         ),
     ):
         saved()

@@ -7,14 +7,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import labels
 from ..extensions import db
 from ..lifecycle import REPORT_WINDOWS
-from ..models import Flag, Level, Project, ReportKind, State, TransitionRecord
-from ..services import funds, settings
+from ..models import Flag, Level, Project, ReportKind, State
+from ..services import funds, project_history, settings
 from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import project_detail
 from ..services.projects import ProjectFilters, find_project
@@ -83,22 +81,11 @@ def _project_list(filters: ProjectFilters, page: int, args: dict) -> tuple[int, 
     return total, Markup(html)
 
 
-def _history(project: Project) -> list[TransitionRecord]:
-    return list(
-        db.session.scalars(
-            select(TransitionRecord)
-            .options(joinedload(TransitionRecord.actor))
-            .where(TransitionRecord.project_id == project.id)
-            .order_by(TransitionRecord.at, TransitionRecord.id)
-        )
-    )
-
-
 def render_project(project: Project, status: int = 200, **forms):
     when = date.today()
     allowed, blocked = trigger_choices(project, current_user, settings(), when)
     data = project_detail(project, current_user, when, allowed)
-    history = _history(project)
+    history = project_history.project_rows(project.id)
     taken = [(h.from_state.value, h.to_state.value) for h in history if h.from_state]
     forms.setdefault("transition_form", TransitionForm(formdata=None, version=project.version))
     forms.setdefault("disbursement_form", DisbursementForm(formdata=None))
@@ -113,6 +100,7 @@ def render_project(project: Project, status: int = 200, **forms):
             project=project,
             p=data,
             history=history,
+            application_history=project_history.application_rows(project.id),
             diagram=lifecycle_svg(project.state.value, taken),
             blocked=blocked,
             report_kinds=[k.value for k, states in REPORT_WINDOWS.items() if project.state in states],

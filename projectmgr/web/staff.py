@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
-from ..errors import Conflict, DomainError, GuardFailed, ValidationFailed
+from ..errors import Conflict, DomainError, GuardFailed, NotFound, ValidationFailed
 from ..etags import etag_for, not_modified
 from ..extensions import db
 from ..lifecycle import PANEL_OPEN
@@ -48,6 +48,7 @@ from ..permissions import can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import experts as experts_service
 from ..services import panels, settings
+from ..services.applications import upward
 from ..services.due_items import overdue_query
 from ..services.projects import BudgetInput, IndicatorInput, ProjectInput, register_project
 from ..services.radar import radar_counts
@@ -269,49 +270,95 @@ class ProjectForm(IndicatorRows, PageForm):
         )
 
 
-def _fill_choices(form: ProjectForm) -> None:
+def _fill_choices(form: ProjectForm, recommendation=None) -> None:
+    """Every plan, organization, owner and officer; for a won recommendation's project, plans of its
+    level and its organization with that organization's owners."""
     blank = [SelectChoice("", "—")]
-    plans = db.session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.level, Plan.name))
-    form.plan_id.choices = blank + [
-        SelectChoice(p.id, f"{p.year} · {labels.label('level', p.level)} · {p.name}") for p in plans
-    ]
-    orgs = db.session.scalars(select(Organization).order_by(Organization.name))
-    form.organization_id.choices = blank + [SelectChoice(o.id, o.name) for o in orgs]
-    owners = db.session.execute(
+    plans = select(Plan).order_by(Plan.year.desc(), Plan.level, Plan.name)
+    orgs = select(Organization).order_by(Organization.name)
+    owners = (
         select(User, Organization.name)
         .join(Organization, Organization.id == User.organization_id)
         .where(User.role == Role.owner, User.active.is_(True))
         .order_by(Organization.name, User.display_name)
     )
-    form.owner_id.choices = blank + [SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in owners]
+    if recommendation is not None:
+        plans = plans.where(Plan.level == recommendation.level)
+        orgs = orgs.where(Organization.id == recommendation.organization_id)
+        owners = owners.where(User.organization_id == recommendation.organization_id)
+    form.plan_id.choices = blank + [
+        SelectChoice(p.id, f"{p.year} · {labels.label('level', p.level)} · {p.name}") for p in db.session.scalars(plans)
+    ]
+    form.organization_id.choices = blank + [SelectChoice(o.id, o.name) for o in db.session.scalars(orgs)]
+    form.owner_id.choices = blank + [
+        SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in db.session.execute(owners)
+    ]
     staff = db.session.scalars(
         select(User).where(User.role.in_((Role.staff, Role.admin)), User.active.is_(True)).order_by(User.display_name)
     )
     form.responsible_staff_id.choices = blank + [SelectChoice(u.id, u.display_name) for u in staff]
 
 
-def _register(form: ProjectForm) -> Project:
+def _register(form: ProjectForm, recommendation=None) -> Project:
+    """The registration service; for a won direct recommendation the same service through
+    services.applications.upward, which links the recommendation to the project."""
+    if recommendation is not None and not upward.registrable(recommendation):
+        raise Conflict(_("Only a won direct recommendation without a project registers one."))
     try:
+        if recommendation is not None:
+            return upward.register_recommended(
+                current_user, recommendation, form.project_input(), settings(), date.today()
+            )
         return register_project(current_user, form.project_input(), settings(), date.today())
     except Conflict as exc:
         # The only conflict at registration is a taken code: say so beside the code.
         raise ValidationFailed.one("code", exc.message) from None
 
 
+def _recommendation():
+    """?recommendation=<id>: the won direct recommendation whose project the form registers."""
+    recommendation_id = request.args.get("recommendation", type=int)
+    if recommendation_id is None:
+        return None
+    try:
+        return upward.find_recommendation(recommendation_id)
+    except NotFound:
+        abort(404)
+
+
+def _prefill(form: ProjectForm, recommendation) -> None:
+    """What the recommendation gives: its title, organization, a plan of its level (of its year when
+    there is one) and the special funds granted."""
+    form.title.data = recommendation.title
+    form.organization_id.data = recommendation.organization_id
+    form.special_funds.data = recommendation.granted_funds
+    plans = [c.value for c in form.plan_id.choices if c.value != ""]
+    same_year = db.session.scalars(
+        select(Plan.id).where(Plan.level == recommendation.level, Plan.year == recommendation.year).order_by(Plan.id)
+    ).first()
+    form.plan_id.data = same_year or (plans[0] if plans else None)
+
+
 @bp.route("/projects/new", methods=["GET", "POST"])
 @allowed(can_register_project)
 def new_project():
+    recommendation = _recommendation()
+    if recommendation is not None and not upward.registrable(recommendation):
+        flash(_("This recommendation's project is registered already, or it was not won."), "error")
+        return redirect(url_for("web.recommendations_page", year=recommendation.year))
     form = ProjectForm()
+    _fill_choices(form, recommendation)
     if request.method == "GET":
         form.responsible_staff_id.data = current_user.id
-    _fill_choices(form)
+        if recommendation is not None:
+            _prefill(form, recommendation)
     created: list[Project] = []
-    if form.validate_on_submit() and apply(form, lambda: created.append(_register(form))):
+    if form.validate_on_submit() and apply(form, lambda: created.append(_register(form, recommendation))):
         saved()
         return redirect(url_for("web.project", project_id=created[0].id))
     status = failed_status() if request.method == "POST" else 200
     rows = list(zip(BUDGET_CATEGORIES, form.budget_rows, strict=True))
-    return render_template("web/new_project.html", form=form, budget_rows=rows), status
+    return render_template("web/new_project.html", form=form, budget_rows=rows, recommendation=recommendation), status
 
 
 # --- the acceptance panel -------------------------------------------------------------------------

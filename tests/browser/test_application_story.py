@@ -149,3 +149,81 @@ def test_an_application_from_draft_to_an_approved_project(make, open_session, sc
     assert application.state == ApplicationState.approved
     project = db.session.get(Project, application.project_id)
     assert project.code == "JYYB-2027-101" and project.special_funds == Decimal("180000.00")
+
+    # The project's history begins with the application's rows, then the project's own.
+    staff.goto(f"/projects/{project.id}")
+    start = staff.page.locator("form.action", has=staff.page.locator("input[name=trigger][value=start]"))
+    with staff.page.expect_navigation():
+        start.locator("button").click()  # confirm() is accepted by the session
+    history = staff.page.locator("#history")
+    rows = history.locator("tbody[data-record=application] tr:not(.group)")
+    expect(rows).to_have_count(6)
+    expect(rows.first).to_contain_text("提交申报")
+    expect(rows.last).to_contain_text("批准立项")
+    expect(history.locator("tbody[data-record=application] tr.group a")).to_have_attribute(
+        "href", f"/applications/{application_id}"
+    )
+    expect(history.locator("tbody[data-record=project] tr:not(.group)")).to_contain_text("启动实施")
+    history.screenshot(path=str(screenshots / "application-12-project-history.png"))
+
+
+def test_a_won_direct_recommendation_registers_its_project(make, open_session, screenshots):
+    """Staff record a win with its grant on the recommendations page, follow "Register its project"
+    to the registration form started from the recommendation, complete and save it, and land on the
+    project page that links back to the recommendation."""
+    plan = make.plan(Level.provincial)
+    staff_user = make.user(Role.staff)
+    owner_user = make.user(Role.owner)
+    staff = open_session()
+    staff.sign_in(staff_user.username)
+    page = staff.page
+    staff.goto("/recommendations")
+    page.fill("[name=title]", "高端轴承材料直接推荐项目")
+    page.select_option("[name=organization_id]", str(owner_user.organization_id))
+    page.select_option("[name=level]", "provincial")
+    page.fill("[name=programme]", "省重点研发专项")
+    with page.expect_navigation():
+        page.locator("section.card form button.primary").click()
+    row = page.locator("table.recommendations tbody tr", has_text="高端轴承材料直接推荐项目")
+    page.screenshot(path=str(screenshots / "recommendation-0-pending.png"), full_page=True)
+    row.locator("[name=outcome]").select_option("won")
+    row.locator("[name=document_no]").fill("豫科〔2026〕88号")
+    row.locator("[name=special_funds]").fill("600000")
+    with page.expect_navigation():
+        row.locator("button").click()
+    link = row.locator("a.button")
+    expect(link).to_have_text("登记其项目")
+    expect(row).to_contain_text("获批 600000.00 元")
+    page.screenshot(path=str(screenshots / "recommendation-1-won.png"), full_page=True)
+    with page.expect_navigation():
+        link.click()
+    expect(page.locator("#from-recommendation")).to_contain_text("豫科〔2026〕88号")
+    expect(page.locator("[name=title]")).to_have_value("高端轴承材料直接推荐项目")
+    expect(page.locator("[name=plan_id]")).to_have_value(str(plan.id))
+    expect(page.locator("[name=organization_id]")).to_have_value(str(owner_user.organization_id))
+    expect(page.locator("[name=special_funds]")).to_have_value("600000.00")
+    page.fill("[name=code]", "SZD-2026-088")
+    page.select_option("[name=owner_id]", str(owner_user.id))
+    page.fill("[name=start_date]", "2027-01-01")
+    page.fill("[name=end_date]", "2028-12-31")
+    page.fill("[name=self_raised_committed]", "600000")
+    page.fill("[name='budget_rows-0-special']", "600000")
+    page.fill("[name='budget_rows-0-self_raised']", "600000")
+    page.fill("[name='indicator_rows-0-key']", "sales")
+    page.fill("[name='indicator_rows-0-name']", "销售收入")
+    page.fill("[name='indicator_rows-0-unit']", "万元")
+    page.fill("[name='indicator_rows-0-target']", "1500")
+    page.screenshot(path=str(screenshots / "recommendation-2-register.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("form.register button.primary").click()
+    expect(page.locator("h1")).to_contain_text("高端轴承材料直接推荐项目")
+    expect(page.locator("#recommended-upward")).to_contain_text("向上推荐：省重点研发专项，文号 豫科〔2026〕88号")
+    page.screenshot(path=str(screenshots / "recommendation-3-project.png"), full_page=True)
+    db.session.expire_all()
+    project = db.session.query(Project).filter_by(code="SZD-2026-088").one()
+    assert project.plan_id == plan.id and project.special_funds == Decimal("600000.00")
+    with page.expect_navigation():
+        page.locator("#recommended-upward a").click()
+    rec_row = page.locator("table.recommendations tbody tr", has_text="高端轴承材料直接推荐项目")
+    expect(rec_row.locator(f"a[href='/projects/{project.id}']")).to_be_visible()
+    expect(rec_row.locator("a.button")).to_have_count(0)

@@ -119,6 +119,7 @@ RECOMMENDATION = obj(
     outcome=opt({"type": "string", "enum": ["won", "not_won"]}),
     document_no=opt(STR),
     decided_on=opt(DAY),
+    granted_funds=opt(MONEY),
     project_id=opt(INT),
 )
 

@@ -51,7 +51,19 @@ PROJECT = obj(
     due_items=array(OBJ),
     allowed_triggers=array(STR),
 )
-HISTORY = obj(trigger=STR, from_state=STR, to_state=STR, actor=STR, at=STR, comment=opt(STR), details=opt(OBJ))
+# A row of a project's history: the application's rows come first (`record` "application", with the
+# application's id), then the project's own (`record` "project", `application_id` null).
+HISTORY = obj(
+    trigger=STR,
+    from_state=opt(STR),
+    to_state=STR,
+    actor=STR,
+    at=STR,
+    comment=opt(STR),
+    details=opt(OBJ),
+    record={"type": "string", "enum": ["application", "project"]},
+    application_id=opt(INT),
+)
 EVALUATION = obj(
     ("id", "project_id", "year", "proposed_grade", "grade"),
     id=INT,

@@ -1,7 +1,7 @@
 """Recommendations upward (推荐) to provincial and national programmes, their outcomes, and the
 ledger's count of projects won."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import Application, Level, Organization, Outcome, Plan, Project, UpwardRecommendation, User
 from ...permissions import can_recommend, require
 from ...rules.settings import RuleSettings
+from ..projects import ProjectInput, register_project, registration_errors
 from .machine import register_from_application
 
 
@@ -80,47 +81,150 @@ def record_outcome(
     plan_id: int | None = None,
     special_funds: Decimal | None = None,
     code: str | None = None,
+    registration: ProjectInput | None = None,
 ) -> Project | None:
     """Won or not won, with the higher authority's document number; a win with a plan registers the
-    project from the application (its budget, indicators and attachments), as approval does."""
+    project, as approval does: from the application (its budget, indicators and attachments), or for
+    a direct recommendation from `registration` (POST /projects' fields less the title and the
+    organization, which are the recommendation's). All or nothing: a refusal writes nothing."""
     require(can_recommend(actor), _("Only bureau staff record outcomes."))
-    db.session.execute(select(UpwardRecommendation.id).where(UpwardRecommendation.id == row.id).with_for_update())
+    _lock(row)
     if row.outcome is not None:
         raise Conflict(_("The outcome is recorded already."))
+    if special_funds is not None and outcome != Outcome.won:
+        raise ValidationFailed.one("special_funds", _("Only a won recommendation has a grant."))
     project = None
-    if plan_id is not None:
-        errors = []
-        plan = db.session.get(Plan, plan_id)
-        if outcome != Outcome.won:
-            errors.append({"field": "plan_id", "message": _("Only a won recommendation registers a project.")})
-        elif plan is None or plan.level != row.level:
-            errors.append({"field": "plan_id", "message": _("No %(level)s plan with this id.", level=row.level.value)})
-        if row.application_id is None:
-            errors.append(
-                {
-                    "field": "plan_id",
-                    "message": _(
-                        "Only a recommendation from an application has the budget and indicators to register."
-                    ),
-                }
-            )
-        application = db.session.get(Application, row.application_id) if row.application_id else None
-        if application is not None and application.project_id is not None:
-            errors.append({"field": "plan_id", "message": _("The application's project is registered already.")})
-        if special_funds is not None and application is not None and special_funds > application.special_funds:
-            errors.append({"field": "special_funds", "message": _("The grant is above the requested funds.")})
-        if not code:
-            errors.append({"field": "code", "message": _("Required: the new project's code.")})
-        if errors:
-            raise ValidationFailed(errors)
-        params = {"code": code, "special_funds": special_funds or application.special_funds}
-        project = register_from_application(actor, application, settings, on, params, plan_id=plan_id)
-        row.project_id = project.id
+    if row.application_id is None and (plan_id is not None or registration is not None):
+        project = _register_direct(actor, row, outcome, settings, on, plan_id, special_funds, code, registration)
+    elif plan_id is not None or registration is not None:
+        project = _register_application(actor, row, outcome, settings, on, plan_id, special_funds, code, registration)
     row.outcome = outcome
     row.document_no = document_no
     row.decided_on = on
+    if outcome == Outcome.won and row.granted_funds is None:
+        row.granted_funds = project.special_funds if project is not None else special_funds
     db.session.flush()
     return project
+
+
+def _lock(row: UpwardRecommendation) -> None:
+    db.session.execute(select(UpwardRecommendation.id).where(UpwardRecommendation.id == row.id).with_for_update())
+
+
+def _plan_problem(row: UpwardRecommendation, plan_id: int | None) -> dict | None:
+    plan = db.session.get(Plan, plan_id) if plan_id is not None else None
+    if plan is None or plan.level != row.level:
+        return {"field": "plan_id", "message": _("No %(level)s plan with this id.", level=row.level.value)}
+    return None
+
+
+def _register_application(actor, row, outcome, settings, on, plan_id, special_funds, code, registration) -> Project:
+    errors = []
+    if outcome != Outcome.won:
+        errors.append({"field": "plan_id", "message": _("Only a won recommendation registers a project.")})
+    elif problem := _plan_problem(row, plan_id):
+        errors.append(problem)
+    if registration is not None:
+        errors.append(
+            {
+                "field": "project",
+                "message": _("The application gives the registration: send code and special_funds only."),
+            }
+        )
+    application = db.session.get(Application, row.application_id)
+    if application.project_id is not None:
+        errors.append({"field": "plan_id", "message": _("The application's project is registered already.")})
+    if special_funds is not None and special_funds > application.special_funds:
+        errors.append({"field": "special_funds", "message": _("The grant is above the requested funds.")})
+    if not code:
+        errors.append({"field": "code", "message": _("Required: the new project's code.")})
+    if errors:
+        raise ValidationFailed(errors)
+    params = {"code": code, "special_funds": special_funds or application.special_funds}
+    project = register_from_application(actor, application, settings, on, params, plan_id=plan_id)
+    row.project_id = project.id
+    return project
+
+
+def _in_project(field: str) -> str:
+    """Where the outcome body names a registration field: the plan beside the outcome, the rest in `project`."""
+    return field if field == "plan_id" else f"project.{field}"
+
+
+def _register_direct(actor, row, outcome, settings, on, plan_id, special_funds, code, registration) -> Project:
+    """A direct recommendation won with a plan: its project registered by the registration service."""
+    errors = []
+    if outcome != Outcome.won:
+        errors.append({"field": "plan_id", "message": _("Only a won recommendation registers a project.")})
+    elif problem := _plan_problem(row, plan_id):
+        errors.append(problem)
+    if code is not None:
+        errors.append({"field": "code", "message": _("Give the new project's code as project.code.")})
+    if registration is None:
+        errors.append(
+            {
+                "field": "project",
+                "message": _("Required: the registration of the project (a direct recommendation has no application)."),
+            }
+        )
+    else:
+        registration = replace(registration, title=row.title, organization_id=row.organization_id, plan_id=plan_id)
+        if special_funds is not None and special_funds != registration.special_funds:
+            errors.append({"field": "special_funds", "message": _("Differs from project.special_funds.")})
+        if outcome == Outcome.won and plan_id is not None:
+            # The plan is checked above (of the recommendation's level); the rest as POST /projects checks it.
+            errors += [
+                {**e, "field": _in_project(e["field"])}
+                for e in registration_errors(registration)
+                if e["field"] != "plan_id"
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    project = register_project(actor, registration, settings, on)
+    row.project_id = project.id
+    return project
+
+
+def registrable(row: UpwardRecommendation) -> bool:
+    """A won direct recommendation whose project is not registered yet (the pages offer "Register its project")."""
+    return row.outcome == Outcome.won and row.application_id is None and row.project_id is None
+
+
+def register_recommended(
+    actor: User, row: UpwardRecommendation, data: ProjectInput, settings: RuleSettings, on: date
+) -> Project:
+    """The project of a won direct recommendation, registered after its outcome (the pages' new-project
+    form, started from the recommendation): the registration service, the recommendation's
+    organization and a plan of its level; the recommendation then links the project."""
+    require(can_recommend(actor), _("Only bureau staff record outcomes."))
+    _lock(row)
+    if not registrable(row):
+        raise Conflict(_("Only a won direct recommendation without a project registers one."))
+    errors = []
+    if data.organization_id != row.organization_id:
+        errors.append(
+            {
+                "field": "organization_id",
+                "message": _("The recommendation is for %(name)s.", name=row.organization.name),
+            }
+        )
+    plan = db.session.get(Plan, data.plan_id) if data.plan_id else None
+    if plan is not None and plan.level != row.level:
+        errors.append({"field": "plan_id", "message": _("No %(level)s plan with this id.", level=row.level.value)})
+    errors += registration_errors(data)
+    if errors:
+        raise ValidationFailed(errors)
+    project = register_project(actor, data, settings, on)
+    row.project_id = project.id
+    if row.granted_funds is None:
+        row.granted_funds = project.special_funds
+    db.session.flush()
+    return project
+
+
+def recommendation_of_project(project_id: int) -> UpwardRecommendation | None:
+    """The won recommendation that registered the project, if any (its page links back)."""
+    return db.session.scalar(select(UpwardRecommendation).where(UpwardRecommendation.project_id == project_id))
 
 
 def recommendation_query(year: int | None, level: Level | None, outcome: str | None):

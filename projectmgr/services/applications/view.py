@@ -135,5 +135,6 @@ def recommendation_json(r: UpwardRecommendation) -> dict:
         "outcome": r.outcome.value if r.outcome else None,
         "document_no": r.document_no,
         "decided_on": day(r.decided_on),
+        "granted_funds": money(r.granted_funds),
         "project_id": r.project_id,
     }
