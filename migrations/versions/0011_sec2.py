@@ -1,7 +1,7 @@
 """the security officer's password and lockout settings (issue 13 item 6)
 
 Revision ID: sec2
-Revises: 0005_applications
+Revises: 0005_apps2
 Create Date: 2026-12-03 17:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "sec2"
-down_revision = "0005_applications"
+down_revision = "0005_apps2"
 branch_labels = None
 depends_on = None
 
