@@ -500,7 +500,10 @@ def test_approval_registers_the_project_with_the_application_carried_over(world)
     assert [i.key for i in project.indicators] == ["sales"]
     assert [x.filename for x in db.session.query(Attachment).filter_by(project_id=project.id)] == ["申报书.png"]
     history = world.as_staff.get(f"/projects/{project.id}/history").json["items"]
-    assert [(h["record"], h["trigger"]) for h in history][:2] == [("application", "submit"), ("application", "pass_check")]
+    assert [(h["record"], h["trigger"]) for h in history][:2] == [
+        ("application", "submit"),
+        ("application", "pass_check"),
+    ]
     detail = world.as_owner.get(f"/projects/{project.id}").json
     assert detail["application_id"] == a["id"]
     rows = db.session.query(ApplicationTransition).filter_by(application_id=a["id"]).count()
