@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
-from .enums import Category, Level
+from .columns import BudgetColumns, IndicatorColumns, StoredFileColumns
+from .enums import Level
 from .types import Fixed, Money
 
 
@@ -117,7 +118,7 @@ class Application(db.Model):
         return self.call.plan
 
 
-class ApplicationBudgetLine(db.Model):
+class ApplicationBudgetLine(BudgetColumns, db.Model):
     __tablename__ = "application_budget_line"
     __table_args__ = (
         db.UniqueConstraint("application_id", "category", name="uq_application_budget_category"),
@@ -126,14 +127,12 @@ class ApplicationBudgetLine(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
-    special: Mapped[Decimal] = mapped_column(Money())
-    self_raised: Mapped[Decimal] = mapped_column(Money())
+    # category, special, self_raised: BudgetColumns
 
     application: Mapped[Application] = relationship(back_populates="budget_lines")
 
 
-class ApplicationIndicator(db.Model):
+class ApplicationIndicator(IndicatorColumns, db.Model):
     __tablename__ = "application_indicator"
     __table_args__ = (
         db.UniqueConstraint("application_id", "key", name="uq_application_indicator_key"),
@@ -142,16 +141,12 @@ class ApplicationIndicator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    target: Mapped[Decimal] = mapped_column(Fixed(18, 4))
-    weight: Mapped[Decimal] = mapped_column(Fixed(10, 4), default=Decimal("1"))
+    # key, name, unit, target, weight: IndicatorColumns
 
     application: Mapped[Application] = relationship(back_populates="indicators")
 
 
-class ApplicationAttachment(db.Model):
+class ApplicationAttachment(StoredFileColumns, db.Model):
     """A file attached to an application, typed by its content (services.attachments.detect)."""
 
     __tablename__ = "application_attachment"
@@ -162,12 +157,7 @@ class ApplicationAttachment(db.Model):
     kind: Mapped[AttachmentKind] = mapped_column(enum_type(AttachmentKind, "attachment_kind"))
     filename: Mapped[str] = mapped_column(String(200))
     file_type: Mapped[str] = mapped_column(String(16))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # content_type, size, sha256, stored_name, uploaded_by_id, uploaded_at: StoredFileColumns
 
 
 class ApplicationTransition(db.Model):

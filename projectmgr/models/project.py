@@ -6,8 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
+from .columns import IndicatorColumns
 from .enums import Flag, Grade, State
-from .types import Fixed, Money
+from .types import Money
 
 _CONCLUDED = "('accepted', 'closed_out', 'failed', 'evaluated')"
 
@@ -106,7 +107,7 @@ class Project(db.Model):
         return self.plan.level
 
 
-class Indicator(db.Model):
+class Indicator(IndicatorColumns, db.Model):
     """A performance indicator (绩效指标) from the task book."""
 
     __tablename__ = "indicator"
@@ -117,10 +118,6 @@ class Indicator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    target: Mapped[Decimal] = mapped_column(Fixed(18, 4))
-    weight: Mapped[Decimal] = mapped_column(Fixed(10, 4), default=Decimal("1"))
+    # key, name, unit, target, weight: IndicatorColumns
 
     project: Mapped[Project] = relationship(back_populates="indicators")

@@ -1,0 +1,52 @@
+"""Column groups that more than one table carries (mixins): one declaration, the same columns.
+Each table keeps its own key, foreign key to its owner, constraints and relationships."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import enum_type, utcnow
+from .enums import Category
+from .types import Fixed, Money
+
+
+class BudgetColumns:
+    """A budget row: a category with its special and self-raised amounts (a project's approved
+    budget, an application's requested one)."""
+
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    special: Mapped[Decimal] = mapped_column(Money())
+    self_raised: Mapped[Decimal] = mapped_column(Money())
+
+
+class IndicatorColumns:
+    """A performance indicator row (a project's task book, an application's form)."""
+
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    target: Mapped[Decimal] = mapped_column(Fixed(18, 4))
+    weight: Mapped[Decimal] = mapped_column(Fixed(10, 4), default=Decimal("1"))
+
+
+class StoredFileColumns:
+    """An uploaded file kept outside the web root under a random name (services.attachments):
+    what was detected from its bytes, who uploaded it and when."""
+
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecordedMoneyColumns:
+    """Who recorded a money row and when; `opening_balance` marks the total recorded before the
+    bureau moved in (one row per project, source and category)."""
+
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
