@@ -4,7 +4,7 @@ Each table keeps its own key, foreign key to its owner, constraints and relation
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import enum_type, utcnow
@@ -16,6 +16,11 @@ class BudgetColumns:
     """A budget row: a category with its special and self-raised amounts (a project's approved
     budget, an application's requested one)."""
 
+    @staticmethod
+    def check() -> CheckConstraint:
+        """The amounts' rule, a new constraint for each table that carries the columns."""
+        return CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative")
+
     category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
     special: Mapped[Decimal] = mapped_column(Money())
     self_raised: Mapped[Decimal] = mapped_column(Money())
@@ -23,6 +28,11 @@ class BudgetColumns:
 
 class IndicatorColumns:
     """A performance indicator row (a project's task book, an application's form)."""
+
+    @staticmethod
+    def check() -> CheckConstraint:
+        """The figures' rule, a new constraint for each table that carries the columns."""
+        return CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive")
 
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
@@ -50,3 +60,19 @@ class RecordedMoneyColumns:
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectPart:
+    """A row that belongs to one project and is looked up by it: its own key and the indexed
+    project_id."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+
+
+class ApplicationPart:
+    """A row that belongs to one application and is looked up by it: its own key and the indexed
+    application_id."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)

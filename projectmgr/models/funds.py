@@ -6,52 +6,48 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type
-from .columns import BudgetColumns, RecordedMoneyColumns
+from .columns import BudgetColumns, ProjectPart, RecordedMoneyColumns
 from .enums import Category, FundSource
 from .types import Money
 
 
-class BudgetLine(BudgetColumns, db.Model):
+class BudgetLine(ProjectPart, BudgetColumns, db.Model):
     """One category of the approved budget, with its special and self-raised amounts."""
 
     __tablename__ = "budget_line"
     __table_args__ = (
         db.UniqueConstraint("project_id", "category", name="uq_budget_line_project_category"),
-        CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative"),
+        BudgetColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    # category, special, self_raised: BudgetColumns
+    # from ProjectPart: id, project_id; from BudgetColumns: category, special, self_raised
 
     project: Mapped["Project"] = relationship(back_populates="budget_lines")  # noqa: F821
 
 
-class Disbursement(RecordedMoneyColumns, db.Model):
+class Disbursement(ProjectPart, RecordedMoneyColumns, db.Model):
     """A payment of special funds by the bureau (资金拨付)."""
 
     __tablename__ = "disbursement"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
-    # recorded_by_id, opening_balance, created_at: RecordedMoneyColumns
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at
 
 
-class SelfRaisedArrival(RecordedMoneyColumns, db.Model):
+class SelfRaisedArrival(ProjectPart, RecordedMoneyColumns, db.Model):
     """Self-raised funds received (自筹资金到位)."""
 
     __tablename__ = "self_raised_arrival"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str | None] = mapped_column(Text)
-    # recorded_by_id, opening_balance, created_at: RecordedMoneyColumns
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at
 
 
 class Expenditure(RecordedMoneyColumns, db.Model):
@@ -70,4 +66,4 @@ class Expenditure(RecordedMoneyColumns, db.Model):
     source: Mapped[FundSource] = mapped_column(enum_type(FundSource, "fund_source"))
     amount: Mapped[Decimal] = mapped_column(Money())
     voucher: Mapped[str | None] = mapped_column(String(64))
-    # recorded_by_id, opening_balance, created_at: RecordedMoneyColumns
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
-from .columns import IndicatorColumns
+from .columns import IndicatorColumns, ProjectPart
 from .enums import Flag, Grade, State
 from .types import Money
 
@@ -107,17 +107,15 @@ class Project(db.Model):
         return self.plan.level
 
 
-class Indicator(IndicatorColumns, db.Model):
+class Indicator(ProjectPart, IndicatorColumns, db.Model):
     """A performance indicator (绩效指标) from the task book."""
 
     __tablename__ = "indicator"
     __table_args__ = (
         db.UniqueConstraint("project_id", "key", name="uq_indicator_project_key"),
-        CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive"),
+        IndicatorColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    # key, name, unit, target, weight: IndicatorColumns
+    # from ProjectPart: id, project_id; from IndicatorColumns: key, name, unit, target, weight
 
     project: Mapped[Project] = relationship(back_populates="indicators")
