@@ -33,7 +33,7 @@ from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
 from ..services.panels import is_conflicted
-from . import allowed, apply, bp, int_arg, saved
+from . import allowed, apply, bp, int_arg, paging, saved
 from .expert import _previous, score_form
 from .forms import MoneyField, PageForm, choices
 from .staff import BUDGET_CATEGORIES, ProjectForm
@@ -233,10 +233,8 @@ def applications_page():
     return render_template(
         "web/applications.html",
         applications=rows,
-        total=total,
         state=state,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paging(total, page, PER_PAGE),
         staff=can_check_applications(current_user),
     )
 

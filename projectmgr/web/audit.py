@@ -14,7 +14,7 @@ from ..downloads import xlsx_response
 from ..extensions import db
 from ..models import Project, TransitionRecord
 from ..permissions import can_read_audit_log, can_read_project_history
-from . import allowed, bp, int_arg
+from . import allowed, bp, int_arg, paging
 from .pages import PER_PAGE
 
 
@@ -48,9 +48,7 @@ def audit():
     return render_template(
         "web/audit.html",
         events=events,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paging(total, page, PER_PAGE),
         flt=flt,
         args=args,
         verification=last_verification(),
@@ -76,6 +74,4 @@ def audit_history():
     total = db.session.scalar(select(func.count()).select_from(TransitionRecord))
     page = int_arg("page", 1)
     rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template(
-        "web/audit_history.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PER_PAGE))
-    )
+    return render_template("web/audit_history.html", rows=rows, **paging(total, page, PER_PAGE))
