@@ -32,20 +32,15 @@ def _refused(response) -> bool:
 
 # One count for the form and the API (a shared scope), per username + address (DESIGN §12) and
 # per username from any address; the numbers are settings (SIGNIN_LIMIT, SIGNIN_USERNAME_LIMIT).
-_per_username_address = limiter.shared_limit(
-    lambda: current_app.config["SIGNIN_LIMIT"],
-    scope="signin-user-address",
-    key_func=_username_address_key,
-    deduct_when=_refused,
-    methods=["POST"],
-)
-_per_username = limiter.shared_limit(
-    lambda: current_app.config["SIGNIN_USERNAME_LIMIT"],
-    scope="signin-user",
-    key_func=_username_key,
-    deduct_when=_refused,
-    methods=["POST"],
-)
+def _signin_counter(setting: str, scope: str, key_func):
+    """A count of refused sign-ins under `scope`, keyed by key_func, limited by the setting."""
+    return limiter.shared_limit(
+        lambda: current_app.config[setting], scope=scope, key_func=key_func, deduct_when=_refused, methods=["POST"]
+    )
+
+
+_per_username_address = _signin_counter("SIGNIN_LIMIT", "signin-user-address", _username_address_key)
+_per_username = _signin_counter("SIGNIN_USERNAME_LIMIT", "signin-user", _username_key)
 
 
 def signin_limit(view):

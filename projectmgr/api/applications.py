@@ -16,7 +16,7 @@ from ..services.applications.export import call_workbook
 from ..services.attachments import storage_dir
 from ..services.project_view import day
 from . import application_schemas as bodies
-from .core import ENDPOINTS, paginate, q_enum, q_int, route
+from .core import ENDPOINTS, paginate, q_enum, q_int, q_year, route
 from .exports import _lang as export_lang
 from .exports import file_route
 from .projects import registration_input
@@ -351,7 +351,7 @@ def list_recommendations(user):
     outcome = request.args.get("outcome") or None
     if outcome not in (None, "won", "not_won", "pending"):
         raise ValidationFailed.one("outcome", _("One of %(values)s.", values="won, not_won, pending"))
-    query = upward.recommendation_query(q_int("year", minimum=2000, maximum=2100), q_enum("level", Level), outcome)
+    query = upward.recommendation_query(q_year(), q_enum("level", Level), outcome)
     return paginate(query, lambda row: view.recommendation_json(row[0]))
 
 

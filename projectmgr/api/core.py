@@ -180,6 +180,11 @@ def q_int(name: str, default: int | None = None, minimum: int = 1, maximum: int 
     return value
 
 
+def q_year(default: int | None = None) -> int | None:
+    """The `year` parameter of a yearly read (2000 to 2100); `default` when it is not given."""
+    return q_int("year", default, minimum=2000, maximum=2100)
+
+
 def q_enum(name: str, enum: type[StrEnum]):
     raw = request.args.get(name)
     if raw is None or raw == "":

@@ -12,7 +12,7 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body
 from ..services import evaluation as service
 from ..services import settings
-from .core import as_of, paginate, q_int, route
+from .core import as_of, paginate, q_year, route
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff run the annual evaluation."))
 READERS = ALL_READERS.refusing(_l("The annual evaluation is for bureau staff and leaders."))
@@ -31,7 +31,7 @@ class EvaluationConfirmIn(Body):
 def _year() -> int:
     from datetime import date
 
-    return q_int("year", date.today().year, minimum=2000, maximum=2100)
+    return q_year(date.today().year)
 
 
 @route(

@@ -14,7 +14,7 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body
 from ..services import experts as service
 from ..services import settings
-from .core import page_args, q_int, route
+from .core import page_args, q_year, route
 
 STAFF = ALL_STAFF.refusing(_l("The expert pool is for bureau staff."))
 
@@ -49,7 +49,7 @@ def q_bool(name: str) -> bool | None:
     roles=STAFF,
 )
 def list_experts(user):
-    year = q_int("year", date.today().year, minimum=2000, maximum=2100)
+    year = q_year(date.today().year)
     field_name = (request.args.get("field") or "").strip() or None
     finance, available = q_bool("finance"), q_bool("available")
     page, per_page = page_args()

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import DueKind, Flag, Level
 from ..permissions import READERS, STAFF, Roles
 from ..services import excel, settings
-from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_int, route
+from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_year, route
 from .projects import project_filters
 
 EXPORTERS = READERS.refusing(_l("Exports are for bureau staff and leaders."))
@@ -89,7 +89,7 @@ def export_overdue(user):
 )
 def export_ledger(user):
     when = as_of()
-    year = q_int("year", when.year, minimum=2000, maximum=2100)
+    year = q_year(when.year)
     return excel.export_ledger(year, when, settings(), _lang()), f"ledger-{year}.xlsx"
 
 
@@ -103,7 +103,7 @@ def export_ledger(user):
 def export_evaluation(user):
     from datetime import date
 
-    year = q_int("year", date.today().year, minimum=2000, maximum=2100)
+    year = q_year(date.today().year)
     return excel.export_evaluation(year, _lang()), f"evaluation-{year}.xlsx"
 
 

@@ -13,7 +13,7 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body, Line, PositiveQuantity, Quantity, Text
 from ..services import ledger as service
 from ..services import settings
-from .core import as_of, q_int, route
+from .core import as_of, q_year, route
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff keep the target ledger."))
 READERS = ALL_READERS.refusing(_l("The target ledger is for bureau staff and leaders."))
@@ -59,7 +59,7 @@ def _input(data: TargetIn) -> service.TargetInput:
 )
 def get_ledger(user):
     when = as_of()
-    year = q_int("year", when.year, minimum=2000, maximum=2100)
+    year = q_year(when.year)
     views = service.flatten(service.ledger(year, when, settings()))
     return {"year": year, "as_of": when.isoformat(), "items": [service.view_json(v) for v in views]}
 

@@ -13,11 +13,9 @@ from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
 from ..models import Application, ApplicationState, ApplicationTransition, User
-from ..models.base import utcnow
 from ..rules.settings import RuleSettings
-from .machine import Runner, failed_checks
+from .machine import Runner, adapter, failed_checks
 
 
 class Actor(StrEnum):
@@ -143,41 +141,10 @@ FINAL = (A.approved, A.rejected, A.withdrawn)
 # --- the machine ----------------------------------------------------------------------------
 
 
-class _Adapter:
-    """Gives `transitions` a model whose `state` is the application's column."""
-
-    def __init__(self, application: Application):
-        self.application = application
-
-    @property
-    def state(self) -> str:
-        return self.application.state.value
-
-    @state.setter
-    def state(self, value: str) -> None:
-        self.application.state = ApplicationState(value)
-
-    def record(self, event) -> None:
-        """after_state_change: the history row, in the same transaction as the change."""
-        ctx: Context = event.kwargs["ctx"]
-        self.application.state_changed_at = utcnow()
-        db.session.add(
-            ApplicationTransition(
-                application_id=self.application.id,
-                trigger=event.event.name,
-                from_state=ApplicationState(event.transition.source),
-                to_state=ApplicationState(event.transition.dest),
-                actor_id=ctx.user.id if ctx.user else None,
-                comment=ctx.comment,
-                details=ctx.details or None,
-            )
-        )
-
-
 RUNNER = Runner(
     TRANSITIONS,
     [s.value for s in ApplicationState],
-    _Adapter,
+    adapter(ApplicationState, ApplicationTransition, "application_id"),
     lambda application: application.state.value,
 )
 

@@ -5,13 +5,14 @@ states) can build its own Runner the same way."""
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from enum import StrEnum
 
 from flask_babel import gettext
 from transitions import Machine, MachineError
 
 from ..errors import GuardFailed, InvalidTransition, ValidationFailed
 from ..extensions import db
-from ..models import Project, State, TransitionRecord
+from ..models import State, TransitionRecord
 from ..models.base import utcnow
 from .guards import Context
 from .table import EVENTS, TRANSITIONS, Into, Param, Transition
@@ -87,35 +88,42 @@ def parse_params(transition: Transition, raw: dict, ctx: Context) -> None:
 # --- the machine ---------------------------------------------------------------------------
 
 
-class _Adapter:
-    """Gives `transitions` a model whose `state` is the project's column."""
+class RowAdapter:
+    """Gives `transitions` a model whose `state` is a row's `state` column (values of `states`);
+    after each change it writes the history row (`history`, pointing at the row through
+    `owner_key`) in the same transaction. A project and an application are run alike."""
 
-    def __init__(self, project: Project):
-        self.project = project
+    def __init__(self, row, states: type[StrEnum], history: type, owner_key: str):
+        self.row, self.states, self.history, self.owner_key = row, states, history, owner_key
 
     @property
     def state(self) -> str:
-        return self.project.state.value
+        return self.row.state.value
 
     @state.setter
     def state(self, value: str) -> None:
-        self.project.state = State(value)
+        self.row.state = self.states(value)
 
     def record(self, event) -> None:
         """after_state_change: the history row, in the same transaction as the change."""
-        ctx: Context = event.kwargs["ctx"]
-        self.project.state_changed_at = utcnow()
+        ctx = event.kwargs["ctx"]
+        self.row.state_changed_at = utcnow()
         db.session.add(
-            TransitionRecord(
-                project_id=self.project.id,
+            self.history(
+                **{self.owner_key: self.row.id},
                 trigger=event.event.name,
-                from_state=State(event.transition.source),
-                to_state=State(event.transition.dest),
+                from_state=self.states(event.transition.source),
+                to_state=self.states(event.transition.dest),
                 actor_id=getattr(ctx.user, "id", None),
                 comment=ctx.comment,
                 details=ctx.details or None,
             )
         )
+
+
+def adapter(states: type[StrEnum], history: type, owner_key: str) -> Callable[[object], RowAdapter]:
+    """The Runner's adapter factory for rows of one kind."""
+    return lambda row: RowAdapter(row, states, history, owner_key)
 
 
 class Runner:
@@ -226,7 +234,9 @@ def _destination_is(dest: State):
     return lambda event: event.kwargs["ctx"].destination in (None, dest)
 
 
-PROJECTS = Runner(TRANSITIONS, [s.value for s in State], _Adapter, lambda project: project.state.value)
+PROJECTS = Runner(
+    TRANSITIONS, [s.value for s in State], adapter(State, TransitionRecord, "project_id"), lambda p: p.state.value
+)
 
 
 def fire(trigger: str, ctx: Context) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
-from .enums import Category, Level
+from .columns import ApplicationPart, BudgetColumns, IndicatorColumns, StoredFileColumns
+from .enums import Level
 from .types import Fixed, Money
 
 
@@ -117,66 +118,49 @@ class Application(db.Model):
         return self.call.plan
 
 
-class ApplicationBudgetLine(db.Model):
+class ApplicationBudgetLine(ApplicationPart, BudgetColumns, db.Model):
     __tablename__ = "application_budget_line"
     __table_args__ = (
         db.UniqueConstraint("application_id", "category", name="uq_application_budget_category"),
-        CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative"),
+        BudgetColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
-    special: Mapped[Decimal] = mapped_column(Money())
-    self_raised: Mapped[Decimal] = mapped_column(Money())
+    # from ApplicationPart: id, application_id; from BudgetColumns: category, special, self_raised
 
     application: Mapped[Application] = relationship(back_populates="budget_lines")
 
 
-class ApplicationIndicator(db.Model):
+class ApplicationIndicator(ApplicationPart, IndicatorColumns, db.Model):
     __tablename__ = "application_indicator"
     __table_args__ = (
         db.UniqueConstraint("application_id", "key", name="uq_application_indicator_key"),
-        CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive"),
+        IndicatorColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    target: Mapped[Decimal] = mapped_column(Fixed(18, 4))
-    weight: Mapped[Decimal] = mapped_column(Fixed(10, 4), default=Decimal("1"))
+    # from ApplicationPart: id, application_id; from IndicatorColumns: key, name, unit, target, weight
 
     application: Mapped[Application] = relationship(back_populates="indicators")
 
 
-class ApplicationAttachment(db.Model):
+class ApplicationAttachment(ApplicationPart, StoredFileColumns, db.Model):
     """A file attached to an application, typed by its content (services.attachments.detect)."""
 
     __tablename__ = "application_attachment"
     __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    # from ApplicationPart: id, application_id
     kind: Mapped[AttachmentKind] = mapped_column(enum_type(AttachmentKind, "attachment_kind"))
     filename: Mapped[str] = mapped_column(String(200))
     file_type: Mapped[str] = mapped_column(String(16))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # content_type, size, sha256, stored_name, uploaded_by_id, uploaded_at: StoredFileColumns
 
 
-class ApplicationTransition(db.Model):
+class ApplicationTransition(ApplicationPart, db.Model):
     """One row per application transition, written in the transition's own transaction."""
 
     __tablename__ = "application_transition"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    # from ApplicationPart: id, application_id
     trigger: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[ApplicationState] = mapped_column(enum_type(ApplicationState, "from_state"))
     to_state: Mapped[ApplicationState] = mapped_column(enum_type(ApplicationState, "to_state"))
@@ -188,14 +172,13 @@ class ApplicationTransition(db.Model):
     actor: Mapped["User | None"] = relationship()  # noqa: F821
 
 
-class Objection(db.Model):
+class Objection(ApplicationPart, db.Model):
     """An objection (异议) raised during an application's public notice; staff resolve each."""
 
     __tablename__ = "objection"
     __table_args__ = (CheckConstraint("resolved_at IS NULL OR upheld IS NOT NULL", name="resolved_has_outcome"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    # from ApplicationPart: id, application_id
     text: Mapped[str] = mapped_column(Text)
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,29 +1,21 @@
-from datetime import datetime
-
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .columns import ProjectPart, StoredFileColumns
 
 
-class Attachment(db.Model):
+class Attachment(ProjectPart, StoredFileColumns, db.Model):
     """A file an owner attached to a project (申报/验收材料). The bytes live outside the web root
     under a random name (services.attachments); the row keeps what was detected from the content."""
 
     __tablename__ = "attachment"
     __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     filename: Mapped[str] = mapped_column(String(200))  # the original name, sanitised, for display
     kind: Mapped[str] = mapped_column(String(16))  # detected from the bytes: pdf, png, jpeg, docx, …
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # content_type, size, sha256, stored_name, uploaded_by_id, uploaded_at: StoredFileColumns
 
     project: Mapped["Project"] = relationship()  # noqa: F821
     uploaded_by: Mapped["User"] = relationship()  # noqa: F821

@@ -6,11 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
+from .columns import ProjectPart
 from .enums import Grade
 from .types import Fixed
 
 
-class Evaluation(db.Model):
+class Evaluation(ProjectPart, db.Model):
     """One project's annual evaluation (年终考评) for one year: the proposal and staff's grade."""
 
     __tablename__ = "evaluation"
@@ -19,8 +20,7 @@ class Evaluation(db.Model):
         CheckConstraint("grade IS NULL OR confirmed_by_id IS NOT NULL", name="confirmed_has_staff"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     year: Mapped[int] = mapped_column(index=True)
     # The factors (0..1 or null), the weights applied and the score, as proposed (rules.evaluation).
     factors: Mapped[dict] = mapped_column(JSON)

@@ -1,67 +1,56 @@
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import enum_type, utcnow
+from .base import enum_type
+from .columns import BudgetColumns, ProjectPart, RecordedMoneyColumns
 from .enums import Category, FundSource
 from .types import Money
 
 
-class BudgetLine(db.Model):
+class BudgetLine(ProjectPart, BudgetColumns, db.Model):
     """One category of the approved budget, with its special and self-raised amounts."""
 
     __tablename__ = "budget_line"
     __table_args__ = (
         db.UniqueConstraint("project_id", "category", name="uq_budget_line_project_category"),
-        CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative"),
+        BudgetColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
-    special: Mapped[Decimal] = mapped_column(Money())
-    self_raised: Mapped[Decimal] = mapped_column(Money())
+    # from ProjectPart: id, project_id; from BudgetColumns: category, special, self_raised
 
     project: Mapped["Project"] = relationship(back_populates="budget_lines")  # noqa: F821
 
 
-class Disbursement(db.Model):
+class Disbursement(ProjectPart, RecordedMoneyColumns, db.Model):
     """A payment of special funds by the bureau (资金拨付)."""
 
     __tablename__ = "disbursement"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    # The total recorded before the bureau moved in (one row per project, source and category).
-    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at
 
 
-class SelfRaisedArrival(db.Model):
+class SelfRaisedArrival(ProjectPart, RecordedMoneyColumns, db.Model):
     """Self-raised funds received (自筹资金到位)."""
 
     __tablename__ = "self_raised_arrival"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     date: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    # The total recorded before the bureau moved in (one row per project, source and category).
-    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at
 
 
-class Expenditure(db.Model):
+class Expenditure(RecordedMoneyColumns, db.Model):
     """An expenditure (经费支出), recorded as it happened even when it breaks a binding indicator."""
 
     __tablename__ = "expenditure"
@@ -77,7 +66,4 @@ class Expenditure(db.Model):
     source: Mapped[FundSource] = mapped_column(enum_type(FundSource, "fund_source"))
     amount: Mapped[Decimal] = mapped_column(Money())
     voucher: Mapped[str | None] = mapped_column(String(64))
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    # The total recorded before the bureau moved in (one row per project, source and category).
-    opening_balance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at

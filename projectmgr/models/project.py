@@ -6,8 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
+from .columns import IndicatorColumns, ProjectPart
 from .enums import Flag, Grade, State
-from .types import Fixed, Money
+from .types import Money
 
 _CONCLUDED = "('accepted', 'closed_out', 'failed', 'evaluated')"
 
@@ -106,21 +107,15 @@ class Project(db.Model):
         return self.plan.level
 
 
-class Indicator(db.Model):
+class Indicator(ProjectPart, IndicatorColumns, db.Model):
     """A performance indicator (绩效指标) from the task book."""
 
     __tablename__ = "indicator"
     __table_args__ = (
         db.UniqueConstraint("project_id", "key", name="uq_indicator_project_key"),
-        CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive"),
+        IndicatorColumns.check(),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    target: Mapped[Decimal] = mapped_column(Fixed(18, 4))
-    weight: Mapped[Decimal] = mapped_column(Fixed(10, 4), default=Decimal("1"))
+    # from ProjectPart: id, project_id; from IndicatorColumns: key, name, unit, target, weight
 
     project: Mapped[Project] = relationship(back_populates="indicators")

@@ -5,10 +5,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
+from .columns import ProjectPart
 from .enums import DueKind, Level, State
 
 
-class DueItem(db.Model):
+class DueItem(ProjectPart, db.Model):
     """An obligation with a due date (待办事项). Open until closed_on; overdue when open after due_date."""
 
     __tablename__ = "due_item"
@@ -20,8 +21,7 @@ class DueItem(db.Model):
         Index("ix_due_item_open", "closed_on", "due_date", "level", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     kind: Mapped[DueKind] = mapped_column(enum_type(DueKind, "due_kind"))
     # The project's level (its plan's, which never changes), copied so that the radar filters
     # and counts by level without joining every overdue item to its project and plan.
@@ -45,13 +45,12 @@ class DueItem(db.Model):
 Index("ix_due_item_radar", DueItem.key_tracking.desc(), DueItem.due_date, DueItem.closed_on)
 
 
-class TransitionRecord(db.Model):
+class TransitionRecord(ProjectPart, db.Model):
     """One row per lifecycle transition, written in the transition's own transaction."""
 
     __tablename__ = "transition_record"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # from ProjectPart: id, project_id
     trigger: Mapped[str] = mapped_column(String(32))
     # None: from nothing (a project moved in from a workbook, lifecycle/migrate.py).
     from_state: Mapped[State | None] = mapped_column(enum_type(State, "from_state"))

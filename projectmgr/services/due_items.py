@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict, Unpack
 
 from sqlalchemy import Select, func, select
 
@@ -124,9 +125,21 @@ def project_due_items(project: Project, as_of: date, settings: RuleSettings) -> 
     return [view(i, as_of, settings) for i in items]
 
 
-def _overdue_conditions(
-    as_of: date, level: Level | None, kind: DueKind | None, flag: str | None, project_ids: Select | None
-) -> list:
+class OverdueFilters(TypedDict, total=False):
+    """The radar's filters, each optional: a level, a kind of item, a key-tracking flag, and the
+    projects (a SELECT of ids) a caller may see."""
+
+    level: Level | None
+    kind: DueKind | None
+    flag: str | None
+    project_ids: Select | None
+
+
+def _overdue_conditions(as_of: date, filters: OverdueFilters) -> list:
+    if unknown := set(filters) - set(OverdueFilters.__annotations__):
+        raise TypeError(f"unknown overdue filters: {sorted(unknown)}")
+    level, kind, flag = filters.get("level"), filters.get("kind"), filters.get("flag")
+    project_ids = filters.get("project_ids")
     conditions = [DueItem.due_date < as_of, open_at(as_of)]
     if level is not None:
         conditions.append(DueItem.level == level)
@@ -142,38 +155,24 @@ def _overdue_conditions(
     return conditions
 
 
-def overdue_query(
-    as_of: date,
-    *,
-    level: Level | None = None,
-    kind: DueKind | None = None,
-    flag: str | None = None,
-    project_ids: Select | None = None,
-) -> Select:
+def overdue_query(as_of: date, **filters: Unpack[OverdueFilters]) -> Select:
     """Open items past their due date on as_of, key-tracking first, then most days overdue.
     Rows are (DueItem, Project, Level)."""
     return (
         select(DueItem, Project, DueItem.level)
         .join(Project, Project.id == DueItem.project_id)
-        .where(*_overdue_conditions(as_of, level, kind, flag, project_ids))
+        .where(*_overdue_conditions(as_of, filters))
         .order_by(DueItem.key_tracking.desc(), DueItem.due_date, DueItem.id)
     )
 
 
-def overdue_count_query(
-    as_of: date,
-    *,
-    level: Level | None = None,
-    kind: DueKind | None = None,
-    flag: str | None = None,
-    project_ids: Select | None = None,
-) -> Select:
+def overdue_count_query(as_of: date, **filters: Unpack[OverdueFilters]) -> Select:
     """COUNT of overdue_query's rows from the due items alone: every item has exactly one
     project, so the join changes no count, and an index answers it without visiting each
     overdue item's project. A plain SELECT over due_item, so
     callers may add conditions or GROUP BY one of its columns."""
     query = select(func.count()).select_from(DueItem)
-    return query.where(*_overdue_conditions(as_of, level, kind, flag, project_ids))
+    return query.where(*_overdue_conditions(as_of, filters))
 
 
 def overdue_count(query: Select) -> int:

@@ -120,6 +120,11 @@ def int_arg(name: str, default: int, minimum: int = 1, maximum: int = 10**6) -> 
     return default
 
 
+def paging(total: int, page: int, per_page: int) -> dict:
+    """A list page's count, page number and number of pages (at least one), for the pager macro."""
+    return {"total": total, "page": page, "pages": max(1, -(-total // per_page))}
+
+
 @bp.app_template_filter("quantity")
 def quantity(value) -> str:
     """A ledger quantity as people write it: at most two decimals, no trailing zeros, never an

@@ -33,7 +33,7 @@ from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
 from ..services.panels import is_conflicted
-from . import apply, bp, int_arg, saved
+from . import allowed, apply, bp, int_arg, paging, saved
 from .expert import _previous, score_form
 from .forms import MoneyField, PageForm, choices
 from .staff import BUDGET_CATEGORIES, ProjectForm
@@ -71,32 +71,45 @@ def call_for(may, call_id: int) -> Call:
         abort(404)
 
 
-@bp.route("/calls", methods=["GET", "POST"])
+@bp.route("/calls")
 @login_required
 def calls_page():
-    today = date.today()
     form = None
     if can_manage_calls(current_user):
         form = CallForm()
-        plans = db.session.scalars(select(Plan).where(Plan.level == "municipal").order_by(Plan.year.desc(), Plan.name))
-        form.plan_id.choices = [SelectChoice(p.id, f"{p.year} · {p.name}") for p in plans]
-        if form.validate_on_submit():
-            data = calls.CallInput(
-                plan_id=form.plan_id.data,
-                title=form.title.data.strip(),
-                opens_on=form.opens_on.data,
-                closes_on=form.closes_on.data,
-                guide=(form.guide.data or "").strip() or None,
-                max_special_funds=form.max_special_funds.data,
-            )
-            created = []
-            if apply(form, lambda: created.append(calls.create_call(current_user, data))):
-                saved()
-                return redirect(url_for("web.call_page", call_id=created[0].id))
-    elif request.method == "POST":
-        abort(403)
+        _plan_choices(form)
+    return _render_calls(form, 200)
+
+
+@bp.route("/calls", methods=["POST"])
+@allowed(can_manage_calls)
+def publish_call():
+    form = CallForm()
+    _plan_choices(form)
+    if form.validate_on_submit():
+        data = calls.CallInput(
+            plan_id=form.plan_id.data,
+            title=form.title.data.strip(),
+            opens_on=form.opens_on.data,
+            closes_on=form.closes_on.data,
+            guide=(form.guide.data or "").strip() or None,
+            max_special_funds=form.max_special_funds.data,
+        )
+        created = []
+        if apply(form, lambda: created.append(calls.create_call(current_user, data))):
+            saved()
+            return redirect(url_for("web.call_page", call_id=created[0].id))
+    return _render_calls(form, 422)
+
+
+def _plan_choices(form: CallForm) -> None:
+    plans = db.session.scalars(select(Plan).where(Plan.level == "municipal").order_by(Plan.year.desc(), Plan.name))
+    form.plan_id.choices = [SelectChoice(p.id, f"{p.year} · {p.name}") for p in plans]
+
+
+def _render_calls(form: CallForm | None, status: int):
+    today = date.today()
     rows = list(db.session.scalars(calls.call_query(current_user, today)))
-    status = 422 if request.method == "POST" else 200
     return render_template("web/calls.html", calls=rows, form=form, today=today), status
 
 
@@ -220,10 +233,8 @@ def applications_page():
     return render_template(
         "web/applications.html",
         applications=rows,
-        total=total,
         state=state,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paging(total, page, PER_PAGE),
         staff=can_check_applications(current_user),
     )
 

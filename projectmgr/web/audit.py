@@ -4,8 +4,7 @@ a row here."""
 
 from datetime import date
 
-from flask import abort, render_template, request
-from flask_login import current_user, login_required
+from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -15,7 +14,7 @@ from ..downloads import xlsx_response
 from ..extensions import db
 from ..models import Project, TransitionRecord
 from ..permissions import can_read_audit_log, can_read_project_history
-from . import bp, int_arg
+from . import allowed, bp, int_arg, paging
 from .pages import PER_PAGE
 
 
@@ -37,10 +36,8 @@ def _filter() -> AuditFilter:
 
 
 @bp.route("/audit")
-@login_required
+@allowed(can_read_audit_log)
 def audit():
-    if not can_read_audit_log(current_user):
-        abort(403)
     flt = _filter()
     query = events_query(flt)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -51,9 +48,7 @@ def audit():
     return render_template(
         "web/audit.html",
         events=events,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paging(total, page, PER_PAGE),
         flt=flt,
         args=args,
         verification=last_verification(),
@@ -61,19 +56,15 @@ def audit():
 
 
 @bp.route("/audit/events.xlsx")
-@login_required
+@allowed(can_read_audit_log)
 def audit_export():
-    if not can_read_audit_log(current_user):
-        abort(403)
     flt = _filter()
     return xlsx_response(events_workbook(flt), "security-log.xlsx")
 
 
 @bp.route("/audit/history")
-@login_required
+@allowed(can_read_project_history)
 def audit_history():
-    if not can_read_project_history(current_user):
-        abort(403)
     query = (
         select(TransitionRecord, Project.code)
         .join(Project, Project.id == TransitionRecord.project_id)
@@ -83,6 +74,4 @@ def audit_history():
     total = db.session.scalar(select(func.count()).select_from(TransitionRecord))
     page = int_arg("page", 1)
     rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template(
-        "web/audit_history.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PER_PAGE))
-    )
+    return render_template("web/audit_history.html", rows=rows, **paging(total, page, PER_PAGE))

@@ -24,7 +24,7 @@ from ..permissions import can_export, can_import_projects, can_read_evaluation, 
 from ..services import evaluation as service
 from ..services import excel, settings
 from ..unit_of_work import committing
-from . import allowed, apply, bp, int_arg
+from . import allowed, apply, bp, int_arg, paging
 from .charts import grade_distribution
 from .forms import PageForm
 from .pages import PER_PAGE, _enum_arg, _page, list_filters
@@ -64,9 +64,7 @@ def evaluation():
         "web/evaluation.html",
         year=year,
         rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paging(total, page, PER_PAGE),
         report=report,
         chart=grade_distribution(report.by_grade),
         run_form=RunForm(),

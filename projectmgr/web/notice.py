@@ -20,7 +20,7 @@ from ..permissions import can_check_applications, can_read_public_notice, can_re
 from ..services import settings
 from ..services.applications import notice, upward
 from ..services.applications.export import call_workbook
-from . import apply, bp, saved
+from . import allowed, apply, bp, saved
 from .applications import call_for
 from .forms import MoneyField, PageForm
 
@@ -35,10 +35,8 @@ class ResolveForm(PageForm):
 
 
 @bp.route("/notice")
-@login_required
+@allowed(can_read_public_notice)
 def notice_page():
-    if not can_read_public_notice(current_user):
-        abort(403)
     today = date.today()
     rows = list(db.session.scalars(notice.notice_query(today)))
     return render_template("web/notice.html", rows=rows, today=today, form=ObjectionForm(formdata=None))
@@ -60,10 +58,8 @@ def raise_objection(application_id: int):
 
 
 @bp.route("/objections/<int:objection_id>/resolve", methods=["POST"])
-@login_required
+@allowed(can_check_applications)
 def resolve_objection(objection_id: int):
-    if not can_check_applications(current_user):
-        abort(403)
     form = ResolveForm()
     resolved = []
     if form.validate_on_submit() and apply(
@@ -118,10 +114,8 @@ def _outcome_form() -> OutcomeForm:
 
 
 @bp.route("/recommendations", methods=["GET", "POST"])
-@login_required
+@allowed(can_recommend)
 def recommendations_page():
-    if not can_recommend(current_user):
-        abort(403)
     form = RecommendForm()
     form.organization_id.choices = [
         (o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))
@@ -157,10 +151,8 @@ def recommendations_page():
 
 
 @bp.route("/recommendations/<int:recommendation_id>/outcome", methods=["POST"])
-@login_required
+@allowed(can_recommend)
 def recommendation_outcome(recommendation_id: int):
-    if not can_recommend(current_user):
-        abort(403)
     form = _outcome_form()
     try:
         row = upward.find_recommendation(recommendation_id)

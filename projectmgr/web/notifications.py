@@ -52,30 +52,34 @@ def notifications():
     )
 
 
+def _act(change) -> bool:
+    """A button's POST on the notifications page: the CSRF check, then the change in one commit."""
+    form = EmptyForm()
+    return form.validate_on_submit() and apply(form, change)
+
+
+def _back():
+    return redirect(next_url(url_for("web.notifications")))
+
+
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @login_required
 def read_notification(notification_id: int):
-    form = EmptyForm()
-    if form.validate_on_submit():
-        apply(form, lambda: reminders.mark_read(current_user, notification_id))
-    return redirect(next_url(url_for("web.notifications")))
+    _act(lambda: reminders.mark_read(current_user, notification_id))
+    return _back()
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def read_all_notifications():
-    form = EmptyForm()
-    if form.validate_on_submit():
-        apply(form, lambda: reminders.mark_all_read(current_user))
-    return redirect(next_url(url_for("web.notifications")))
+    _act(lambda: reminders.mark_all_read(current_user))
+    return _back()
 
 
 @bp.route("/settings/email-reminders", methods=["POST"])
 @login_required
 def email_reminders():
-    form = EmptyForm()
-    if form.validate_on_submit():
-        enabled = request.form.get("enabled") == "1"
-        if apply(form, lambda: reminders.set_email_reminders(current_user, enabled)):
-            flash(_("Email reminders are on.") if enabled else _("Email reminders are off."), "success")
-    return redirect(next_url(url_for("web.notifications")))
+    enabled = request.form.get("enabled") == "1"
+    if _act(lambda: reminders.set_email_reminders(current_user, enabled)):
+        flash(_("Email reminders are on.") if enabled else _("Email reminders are off."), "success")
+    return _back()

@@ -148,3 +148,28 @@ def test_radar_shows_waiting_checks_and_late_scores(world, browser):
     assert f"/applications/{a['id']}" in section and f"/applications/{b['id']}" in section
     owner_page = html(browser().login(world.owner).get("/projects"))
     assert 'id="open-calls"' in owner_page and world.call["title"] in owner_page
+
+
+def test_only_staff_publish_a_call_from_the_calls_page(world, browser):
+    from projectmgr.models import Call
+
+    body = {
+        "plan_id": str(world.plan.id),
+        "title": "页面发布的指南",
+        "opens_on": "2027-03-01",
+        "closes_on": "2027-04-01",
+    }
+    before = db.session.query(Call).count()
+    owner = browser().login(world.owner)
+    page = html(owner.get("/calls"))
+    assert "Publish a call" not in page and "发布" not in page.split("</table>")[1]
+    assert owner.post("/calls", data=body).status_code == 403
+    assert db.session.query(Call).count() == before
+    staff = browser().login(world.staff)
+    assert 'action="/calls"' in html(staff.get("/calls"))
+    r = staff.post("/calls", data={**body, "title": ""})
+    assert r.status_code == 422 and world.call["title"] in html(r)  # the list stands above the form
+    assert db.session.query(Call).count() == before
+    r = staff.post("/calls", data=body)
+    assert r.status_code == 302, html(r)[:2000]
+    assert db.session.query(Call).filter_by(title="页面发布的指南").one()
