@@ -99,7 +99,10 @@ class _Adapter:
 
     @state.setter
     def state(self, value: str) -> None:
-        self.project.state = State(value)
+        # The machine sets its initial state on every build: setting the same state would mark the
+        # project changed (a page that only asks "could I?" would be a writing session).
+        if self.project.state.value != value:
+            self.project.state = State(value)
 
     def record(self, event) -> None:
         """after_state_change: the history row, in the same transaction as the change."""

@@ -135,6 +135,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     accounts,
     applications,
     audit,
+    header,
     auth,
     documents,
     evaluation,
