@@ -51,7 +51,7 @@ def _measured(run, count: int) -> None:
     libc.qsort(items, 2, ctypes.sizeof(ctypes.c_int), compare(callback))
 
 
-def clients(size: int):
+def clients(size: int, no_cache: bool = False):
     url = serve.database_url("sqlite", size, "")
     username, project_id = serve.prepare(url, size, False)
     os.environ.update(DATABASE_URL=url, ANCHOR_DATABASE_URL=url, MAIL_ENABLED="0", RATELIMIT_STORAGE_URI="memory://")
@@ -67,6 +67,7 @@ def clients(size: int):
             "MAIL_ENABLED": False,
             "TOTP_REQUIRED_ROLES": "",
         }
+        | ({"SUMMARY_CACHE_SIZE": 0} if no_cache else {})
     )
 
     client = app.test_client()
@@ -89,12 +90,15 @@ def main() -> int:
     parser.add_argument("--callgrind", action="store_true", help="count instructions under valgrind")
     parser.add_argument("--profile", metavar="LABEL", help="cProfile LABEL's requests instead (top functions)")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one request per endpoint")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="nothing kept under the data version: each request as after a write"
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.callgrind:
         return callgrind(args)
 
-    client, anchor, project_id = clients(args.size)
+    client, anchor, project_id = clients(args.size, args.no_cache)
     only = set(filter(None, args.only.split(";")))
     wanted = only if args.inner else {"anchor", *only}
     rows = []
@@ -151,7 +155,8 @@ def main() -> int:
     if args.inner or args.queries:
         return 0
     anchor_ms = rows[0][1]
-    print(f"\nCPU time per request, median of {args.requests}, {args.size:,} projects, SQLite")
+    cache = "nothing cached" if args.no_cache else "warm cache"
+    print(f"\nCPU time per request, median of {args.requests}, {args.size:,} projects, SQLite, {cache}")
     print("| endpoint | CPU ms | × anchor cost | anchor ÷ endpoint |")
     print("|---|---|---|---|")
     for label, ms in rows:
@@ -160,37 +165,45 @@ def main() -> int:
 
 
 def callgrind(args) -> int:
-    """One valgrind run per endpoint; collection toggled on inside the ctypes callback only."""
+    """One valgrind run for every endpoint: collection is on inside the ctypes callback only, and
+    callgrind writes one profile each time the callback returns (one per endpoint)."""
     client_args = ["--size", str(args.size), "--requests", str(args.requests), "--inner"]
+    if args.no_cache:
+        client_args.append("--no-cache")
     labels = ["anchor", *filter(None, args.only.split(";"))]
     if not args.only:
         labels = [c.label for c in serve.cases(args.size, 0) if c.auth != "token"]
-    results = []
-    for label in labels:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "callgrind.out"
-            command = [
-                "valgrind",
-                "--tool=callgrind",
-                "--collect-atstart=no",
-                "--toggle-collect=_CallPythonObject",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                __file__,
-                *client_args,
-                "--only",
-                label,
-            ]
-            done = subprocess.run(command, capture_output=True, text=True)
-            if done.returncode != 0:
-                print(done.stdout[-2000:], done.stderr[-4000:])
-                raise SystemExit(f"valgrind run for {label} failed")
-            text = out.read_text(errors="replace")
-            total = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
-        results.append((label, total))
-        print(f"  {label}: {total:,} instructions for {args.requests} requests", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=_CallPythonObject",
+            "--dump-after=_CallPythonObject",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            *client_args,
+            "--only",
+            ";".join(labels),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stdout[-2000:], done.stderr[-4000:])
+            raise SystemExit("the valgrind run failed")
+        measured = re.findall(r"^@@ (?!end )(.+)$", done.stdout, re.M)
+        dumps = sorted(Path(tmp).glob("callgrind.out.*"), key=lambda p: int(p.suffix[1:]))
+        if len(dumps) != len(measured):
+            raise SystemExit(f"{len(dumps)} profiles for {len(measured)} endpoints")
+        results = []
+        for label, dump in zip(measured, dumps, strict=True):
+            text = dump.read_text(errors="replace")
+            results.append((label, int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))))
+            print(f"  {label}: {results[-1][1]:,} instructions for {args.requests} requests", flush=True)
     anchor_per = results[0][1] / args.requests
-    print(f"\nInstructions per request (callgrind), {args.requests} requests each, {args.size:,} projects, SQLite")
+    cache = "nothing cached" if args.no_cache else "warm cache"
+    print(f"\nInstructions per request (callgrind), {args.requests} each, {args.size:,} projects, SQLite, {cache}")
     print("| endpoint | M instructions | × anchor cost | anchor ÷ endpoint |")
     print("|---|---|---|---|")
     for label, total in results:
