@@ -24,9 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    from .i18n import select_locale
+    from .i18n import install_template_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    install_template_gettext(app)
     login_manager.init_app(app)
     mail.init_app(app)
 

@@ -85,3 +85,35 @@ def pydantic_message(error: dict) -> str:
     if kind == "string_pattern_mismatch":
         return _("Not in the expected format.")
     return str(error["msg"])
+
+
+def template_translations():
+    """The request's translations for the templates' _(), found once per request and language:
+    Flask-Babel's own lookup (context, cache, locale: several proxies) ran for every string on
+    every page. Keyed on the locale object, so force_locale (a mail in its reader's language)
+    still gets its own."""
+    from flask.globals import _cv_app
+    from flask_babel import get_translations
+
+    ctx = _cv_app.get(None)
+    state = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    locale = getattr(state, "babel_locale", None)
+    memo = getattr(state, "template_translations", None)
+    if locale is not None and memo is not None and memo[0] is locale:
+        return memo[1]
+    translations = get_translations()
+    state = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    if state is not None:
+        state.template_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """The templates' gettext family through template_translations (after babel.init_app)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: template_translations().ugettext(s),
+        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: template_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -23,16 +23,18 @@ from collections.abc import Callable
 
 import redis
 from flask import current_app
-from sqlalchemy import TextClause, event, text
+from sqlalchemy import Select, TextClause, event, select, text
 from sqlalchemy.orm import Session
 
 from .extensions import db
+from .models.data_version import DataVersion
 
 _BUMP = text("UPDATE data_version SET n = n + 1 WHERE id = 1")
 _CREATE = text("INSERT INTO data_version (id, n) VALUES (1, :n)")
 _READ = text("SELECT n FROM data_version WHERE id = 1")
 _CHANGED = "projectmgr.data_changed"
 _VERSION = "projectmgr.data_version"
+_MEMO = "projectmgr.transaction_memo"
 _DML = ("insert", "update", "delete")
 MAX_ENTRIES = 512
 SHARED_SECONDS = 3600  # a version's figures outlive it in Redis at most this long, unread
@@ -53,8 +55,15 @@ def _note_statement(state):
     statement = state.statement
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_CHANGED] = True
+        state.session.info.pop(_MEMO, None)
     elif isinstance(statement, TextClause) and statement.text.lstrip()[:6].lower() in _DML:
         state.session.info[_CHANGED] = True
+        state.session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_memo(session, _context):
+    session.info.pop(_MEMO, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -68,6 +77,7 @@ def _bump(session):
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction):
+    session.info.pop(_MEMO, None)
     if transaction.parent is None:
         session.info.pop(_VERSION, None)
         if not session.in_transaction():
@@ -89,6 +99,37 @@ def current_version() -> int | None:
     if _VERSION not in session.info:
         session.info[_VERSION] = session.scalar(_READ)
     return session.info[_VERSION]
+
+
+def memoized(key: tuple, compute: Callable):
+    """compute() once per transaction while nothing is written: the same reads a request makes
+    several times (a project's panel, its fund records) are made once. Forgotten at every flush,
+    every statement that writes and the end of every transaction; not used while the session
+    holds changes it has not flushed (a query would flush them and see them)."""
+    session = db.session()
+    if not session._is_clean():  # noqa: SLF001 - pending changes: read through
+        session.info.pop(_MEMO, None)
+        return compute()
+    memo = session.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+_VERSION_COLUMN = select(DataVersion.n).where(DataVersion.id == 1).scalar_subquery().label("data_version")
+
+
+def with_version(statement: Select) -> Select:
+    """The statement with the data version as its last column: the signed-in user and the version
+    in one query (note_version keeps what it read)."""
+    return statement.add_columns(_VERSION_COLUMN)
+
+
+def note_version(n: int | None) -> None:
+    """The version read by with_version, as current_version() would have read it."""
+    session = db.session()
+    if _VERSION not in session.info and not writing():
+        session.info[_VERSION] = n
 
 
 # --- the per-worker store -------------------------------------------------------------------------

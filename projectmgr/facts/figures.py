@@ -13,16 +13,15 @@ from ..models import (
     FundSource,
     IndicatorValue,
     Panel,
-    PanelMember,
     Project,
     Report,
     ReportKind,
-    Score,
     SelfRaisedArrival,
 )
 from ..rules.binding import BindingCheck, FundsFacts, binding_checks
 from ..rules.indicators import IndicatorFact, indicator_completion
 from ..rules.settings import RuleSettings
+from ..summary_cache import memoized
 
 ZERO = Decimal("0.00")
 
@@ -42,22 +41,66 @@ def _until(as_of: date | None) -> datetime | None:
     return None if as_of is None else datetime.combine(as_of + timedelta(days=1), time.min)
 
 
-def _sum(model, project_id: int, as_of: date | None = None) -> Decimal:
-    query = select(func.sum(model.amount)).where(model.project_id == project_id)
-    if as_of is not None:
-        query = query.where(model.date <= as_of)
-    total = db.session.scalar(query)
-    return total if total is not None else ZERO
+@dataclass(frozen=True)
+class FactRecords:
+    """A project's fund and report records as the figures read them, read once per transaction
+    (summary_cache.memoized) and filtered by day or report kind in Python: the project page's
+    figures (as of today) and its guards' (the acceptance reports) share one read."""
+
+    spending: list[tuple[str, str, date, Decimal]]  # source, category, day, sum of that day
+    arrivals: list[tuple[date, Decimal]]  # self-raised funds arrived: day, sum
+    disbursements: list[tuple[date, Decimal]]  # day, sum
+    values: list[tuple[int, Decimal, ReportKind, datetime]]  # newest report first
+    separate_accounts: list[tuple[bool | None, datetime]]  # acceptance reports, newest first
+    panel_integrity: tuple[int, int]
+
+
+def _by_day(model, project_id: int) -> list[tuple[date, Decimal]]:
+    query = select(model.date, func.sum(model.amount)).where(model.project_id == project_id).group_by(model.date)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _read_records(project_id: int) -> FactRecords:
+    spending = db.session.execute(
+        select(Expenditure.source, Expenditure.category, Expenditure.date, func.sum(Expenditure.amount))
+        .where(Expenditure.project_id == project_id)
+        .group_by(Expenditure.source, Expenditure.category, Expenditure.date)
+    )
+    values = db.session.execute(
+        select(IndicatorValue.indicator_id, IndicatorValue.achieved, Report.kind, Report.submitted_at)
+        .join(Report, Report.id == IndicatorValue.report_id)
+        .where(Report.project_id == project_id)
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+    )
+    accounts = db.session.execute(
+        select(Report.separate_account, Report.submitted_at)
+        .where(Report.project_id == project_id, Report.kind == ReportKind.acceptance)
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+    )
+    return FactRecords(
+        spending=[(source.value, category.value, day, amount) for source, category, day, amount in spending],
+        arrivals=_by_day(SelfRaisedArrival, project_id),
+        disbursements=_by_day(Disbursement, project_id),
+        values=[tuple(row) for row in values],
+        separate_accounts=[tuple(row) for row in accounts],
+        panel_integrity=panel_integrity(project_id),
+    )
+
+
+def fact_records(project_id: int) -> FactRecords:
+    return memoized(("fact_records", project_id), lambda: _read_records(project_id))
+
+
+def _total(rows: list[tuple[date, Decimal]], as_of: date | None) -> Decimal:
+    return sum((amount for day, amount in rows if as_of is None or day <= as_of), ZERO)
 
 
 def spending(project_id: int, as_of: date | None = None) -> dict[tuple[str, str], Decimal]:
-    query = select(Expenditure.source, Expenditure.category, func.sum(Expenditure.amount)).where(
-        Expenditure.project_id == project_id
-    )
-    if as_of is not None:
-        query = query.where(Expenditure.date <= as_of)
-    rows = db.session.execute(query.group_by(Expenditure.source, Expenditure.category))
-    return {(source.value, category.value): amount for source, category, amount in rows}
+    spent: dict[tuple[str, str], Decimal] = {}
+    for source, category, day, amount in fact_records(project_id).spending:
+        if as_of is None or day <= as_of:
+            spent[source, category] = spent.get((source, category), ZERO) + amount
+    return spent
 
 
 def latest_achieved(
@@ -65,48 +108,40 @@ def latest_achieved(
 ) -> dict[int, Decimal]:
     """The most recent reported value of each indicator (reported by the end of as_of), from
     reports of `report_kind` only when given."""
-    query = (
-        select(IndicatorValue.indicator_id, IndicatorValue.achieved)
-        .join(Report, Report.id == IndicatorValue.report_id)
-        .where(Report.project_id == project.id)
-    )
-    if report_kind is not None:
-        query = query.where(Report.kind == report_kind)
-    if as_of is not None:
-        query = query.where(Report.submitted_at < _until(as_of))
-    rows = db.session.execute(query.order_by(Report.submitted_at.desc(), Report.id.desc()))
+    until = _until(as_of)
     achieved: dict[int, Decimal] = {}
-    for indicator_id, value in rows:
-        achieved.setdefault(indicator_id, value)
+    for indicator_id, value, kind, submitted_at in fact_records(project.id).values:
+        if (report_kind is None or kind == report_kind) and (until is None or submitted_at < until):
+            achieved.setdefault(indicator_id, value)
     return achieved
 
 
 def latest_separate_account(project_id: int, as_of: date | None = None) -> bool | None:
-    query = select(Report.separate_account).where(Report.project_id == project_id, Report.kind == ReportKind.acceptance)
-    if as_of is not None:
-        query = query.where(Report.submitted_at < _until(as_of))
-    return db.session.scalar(query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(1))
+    until = _until(as_of)
+    for separate, submitted_at in fact_records(project_id).separate_accounts:
+        if until is None or submitted_at < until:
+            return separate
+    return None
 
 
 def current_panel(project_id: int) -> Panel | None:
-    return db.session.scalar(select(Panel).where(Panel.project_id == project_id).order_by(Panel.round.desc()).limit(1))
+    """The project's latest panel (read once per transaction while nothing is written)."""
+    return memoized(
+        ("current_panel", project_id),
+        lambda: db.session.scalar(
+            select(Panel).where(Panel.project_id == project_id).order_by(Panel.round.desc()).limit(1)
+        ),
+    )
 
 
 def panel_integrity(project_id: int) -> tuple[int, int]:
-    """(members who count, members who flagged untruthful materials) of the current panel."""
+    """(members who count, members who flagged untruthful materials) of the current panel, from
+    the panel's members and scores (loaded with it)."""
     panel = current_panel(project_id)
     if panel is None or panel.formed_on is None:
         return 0, 0
-    size, flags = db.session.execute(
-        select(
-            func.count(PanelMember.id),
-            func.count(Score.member_id).filter(Score.integrity_concern.is_(True)),
-        )
-        .select_from(PanelMember)
-        .outerjoin(Score, Score.member_id == PanelMember.id)
-        .where(PanelMember.panel_id == panel.id, PanelMember.conflict_declared_at.is_(None))
-    ).one()
-    return size, flags
+    counting = [m for m in panel.members if m.conflict_declared_at is None]
+    return len(counting), sum(1 for m in counting if m.score is not None and m.score.integrity_concern is True)
 
 
 def project_facts(
@@ -114,11 +149,12 @@ def project_facts(
 ) -> ProjectFacts:
     """report_kind: take indicator values from reports of that kind only (a conclusion counts the
     acceptance reports); None: the latest value of any report."""
+    records = fact_records(project.id)
     spent = spending(project.id, as_of)
     special_spent = {c: a for (s, c), a in spent.items() if s == FundSource.special.value}
     self_spent = {c: a for (s, c), a in spent.items() if s == FundSource.self_raised.value}
-    arrived = _sum(SelfRaisedArrival, project.id, as_of)
-    panel_size, flags = panel_integrity(project.id)
+    arrived = _total(records.arrivals, as_of)
+    panel_size, flags = records.panel_integrity
     facts = FundsFacts(
         special_grant=project.special_funds,
         self_raised_committed=project.self_raised_committed,
@@ -134,7 +170,7 @@ def project_facts(
         [IndicatorFact(i.target, i.weight, achieved.get(i.id)) for i in project.indicators]
     )
     totals = {
-        "special_disbursed": _sum(Disbursement, project.id, as_of),
+        "special_disbursed": _total(records.disbursements, as_of),
         "special_spent": sum(special_spent.values(), ZERO),
         "self_raised_arrived": arrived,
         "self_raised_spent": sum(self_spent.values(), ZERO),

@@ -102,7 +102,10 @@ class RowAdapter:
 
     @state.setter
     def state(self, value: str) -> None:
-        self.row.state = self.states(value)
+        # The machine sets its initial state on every build: setting the same state would mark the
+        # row changed (a page that only asks "could I?" would be a writing session).
+        if self.row.state.value != value:
+            self.row.state = self.states(value)
 
     def record(self, event) -> None:
         """after_state_change: the history row, in the same transaction as the change."""

@@ -145,6 +145,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     evaluation,
     expert,
     experts,
+    header,
     indicators,
     ledger,
     moving_in,

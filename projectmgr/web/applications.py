@@ -33,6 +33,7 @@ from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
 from ..services.panels import is_conflicted
+from ..summary_cache import cached
 from . import allowed, apply, bp, int_arg, paging, saved
 from .expert import _previous, score_form
 from .forms import MoneyField, PageForm, choices
@@ -448,8 +449,11 @@ def open_calls_now() -> list:
 
 @bp.app_template_global()
 def application_radar() -> dict:
-    """The radar's application-side items, for staff."""
+    """The radar's application-side items, for staff: read once per data version and day."""
     if not current_user.is_authenticated or not can_check_applications(current_user):
         return {}
     today = date.today()
-    return {"checks": radar.waiting_checks(today), "scores": radar.late_scores(today)}
+    return cached(
+        ("application_radar", today),
+        lambda: {"checks": radar.waiting_checks(today), "scores": radar.late_scores(today)},
+    )

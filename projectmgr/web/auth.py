@@ -6,6 +6,7 @@ import time
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from .. import demo
 from ..audit.log import FAILURE, record_refusal
@@ -15,6 +16,7 @@ from ..permissions import can_read_audit_log, can_read_overdue, can_review, can_
 from ..security import signin_limit
 from ..services import accounts, signin
 from ..services.account_settings import account_settings
+from ..summary_cache import note_version, with_version
 from ..unit_of_work import committing
 from . import apply, bp, next_url, saved
 from .forms import EmptyForm, LanguageForm, LoginForm, PasswordChangeForm, TotpForm
@@ -29,8 +31,13 @@ def load_user(user_id: str):
     ident, _sep, version = user_id.partition(":")
     if not (ident.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or user.session_version != int(version):
+    # The data version in the same query: a page's cached figures need it next (summary_cache).
+    row = db.session.execute(with_version(select(User).where(User.id == int(ident)))).first()
+    if row is None:
+        return None
+    user, data_version = row
+    note_version(data_version)
+    if not user.active or user.session_version != int(version):
         return None
     return user
 

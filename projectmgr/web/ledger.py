@@ -4,11 +4,13 @@ entries (progress by hand with an evidence file), exports and imports."""
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,6 +24,7 @@ from ..models import User
 from ..permissions import can_export, can_import_ledger, can_keep_ledger, can_read_ledger, require
 from ..services import excel, settings
 from ..services import ledger as service
+from ..summary_cache import cached
 from ..unit_of_work import committing
 from . import allowed, apply, bp, failed_status, int_arg, saved
 from .charts import ledger_progress
@@ -50,11 +53,16 @@ class UploadForm(PageForm):
     file = FileField(_l(".xlsx file"))
 
 
+def _years() -> list[int]:
+    """The years that have targets, newest first (once per data version)."""
+    return cached(("ledger_years",), service.years)
+
+
 def _year() -> int:
     chosen = int_arg("year", 0, 2000, 2100)
     if chosen:
         return chosen
-    years = service.years()
+    years = _years()
     today = date.today().year
     return today if today in years or not years else years[0]
 
@@ -100,21 +108,32 @@ def _input(form: TargetForm, year: int, ids: dict) -> service.TargetInput:
 @bp.route("/ledger")
 @allowed(can_read_ledger)
 def ledger():
-    year = _year()
-    views = service.ledger(year, date.today(), settings())
-    flat = service.flatten(views)
-    counts = {s: sum(1 for v in flat if v.status == s) for s in labels.LEDGER_STATUS}
+    year, today = _year(), date.today()
+    # The tree, its counts and its chart are the same for every reader: drawn once per data
+    # version, year, day and language (projectmgr.summary_cache).
+    table = cached(("ledger_table", year, today, str(get_locale())), lambda: _ledger_table(year, today))
     return render_template(
         "web/ledger.html",
         year=year,
-        years=sorted(set(service.years()) | {date.today().year, year}, reverse=True),
-        rows=flat,
-        counts=counts,
-        status_labels=labels.LEDGER_STATUS,
-        metrics=service.METRICS,
-        chart=ledger_progress(flat),
+        years=sorted(set(_years()) | {today.year, year}, reverse=True),
+        table=table,
         upload=UploadForm(),
-        today=date.today(),
+        today=today,
+    )
+
+
+def _ledger_table(year: int, today: date) -> Markup:
+    flat = service.flatten(service.ledger(year, today, settings()))
+    counts = {s: sum(1 for v in flat if v.status == s) for s in labels.LEDGER_STATUS}
+    return Markup(
+        render_template(
+            "web/_ledger_table.html",
+            rows=flat,
+            counts=counts,
+            status_labels=labels.LEDGER_STATUS,
+            metrics=service.METRICS,
+            chart=ledger_progress(flat),
+        )
     )
 
 

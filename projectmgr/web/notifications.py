@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Project
 from ..permissions import can_see_project_messages
 from ..services import reminders
+from ..summary_cache import cached
 from . import apply, bp, int_arg, next_url
 from .forms import EmptyForm
 
@@ -18,10 +19,12 @@ PER_PAGE = 50
 
 @bp.app_context_processor
 def _unread_notifications():
-    """One COUNT per page, and only when the header shows it (signed-in users)."""
+    """The header's count for signed-in users: one COUNT per data version and user (every new
+    notification and every one marked read is a write, so the count is never old)."""
     if not current_user or not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": reminders.unread_count(current_user)}
+    user = current_user._get_current_object()
+    return {"unread_notifications": cached(("unread_notifications", user.id), lambda: reminders.unread_count(user))}
 
 
 @bp.app_template_global()

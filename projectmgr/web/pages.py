@@ -81,10 +81,19 @@ def _project_list(filters: ProjectFilters, page: int, args: dict) -> tuple[int, 
     return total, Markup(html)
 
 
+def _choices_and_detail(project: Project, when: date) -> tuple[list, list, dict]:
+    """What the user may fire (and what not yet, with why) and the project's figures, through one
+    guard context: each of the project's records is read once (facts.figures)."""
+    allowed, blocked = trigger_choices(project, current_user, settings(), when)
+    blocked = [(t, [str(r) for r in reasons]) for t, reasons in blocked]
+    return allowed, blocked, project_detail(project, current_user, when, allowed)
+
+
 def render_project(project: Project, status: int = 200, **forms):
     when = date.today()
-    allowed, blocked = trigger_choices(project, current_user, settings(), when)
-    data = project_detail(project, current_user, when, allowed)
+    # The same for this user, project, day and language until the next write (summary_cache).
+    key = ("project_page", project.id, current_user.id, when, str(get_locale()))
+    _allowed, blocked, data = cached(key, lambda: _choices_and_detail(project, when))
     history = project_history.project_rows(project.id)
     taken = [(h.from_state.value, h.to_state.value) for h in history if h.from_state]
     forms.setdefault("transition_form", TransitionForm(formdata=None, version=project.version))
