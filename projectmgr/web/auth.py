@@ -22,6 +22,11 @@ from . import apply, bp, next_url, saved
 from .forms import EmptyForm, LanguageForm, LoginForm, PasswordChangeForm, TotpForm
 
 PENDING_SECONDS = 300  # the second step must follow the password within five minutes
+# The last-seen time in the session cookie moves in steps of this many seconds: a page opened
+# sooner after the last step changes nothing, so the answer carries no new cookie (a signed cookie
+# each request costs more than the page's own work when everything else is cached). The idle
+# timeout counts from the last step, so it can end a session up to this much early, never late.
+SEEN_STEP_SECONDS = 15
 
 
 @login_manager.user_loader
@@ -63,7 +68,8 @@ def session_limits():
         session.clear()
         session["expired"] = True
         return redirect(url_for("web.login", next=request.full_path if request.method == "GET" else None))
-    session["seen_at"] = now
+    if now - seen >= SEEN_STEP_SECONDS:
+        session["seen_at"] = now
     if request.endpoint not in _EXPIRED_PASSWORD_OPEN and signin.password_expired(current_user, cfg):
         return redirect(url_for("web.change_password"))
     return None

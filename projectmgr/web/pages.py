@@ -12,6 +12,7 @@ from .. import labels
 from ..extensions import db
 from ..lifecycle import REPORT_WINDOWS
 from ..models import Flag, Level, Project, ReportKind, State
+from ..permissions import can_apply
 from ..services import funds, project_history, settings
 from ..services.project_list import filters_key, page_start, project_rows, project_total, scope_of
 from ..services.project_view import project_detail
@@ -67,18 +68,24 @@ def projects():
     args = {k: v for k, v in request.args.items() if k != "page"}
     # The exact total, the page's first key and the page's HTML, each made once per data version
     # for the user's scope, the filters, the page and the language (project_list, summary_cache).
+    # Owners see today's open calls above the list, so whether the user may apply and the day are
+    # part of the key too.
     key = ("project_list_html", scope_of(current_user), filters_key(filters), page, tuple(args.items()))
-    total, listing = cached((*key, str(get_locale())), lambda: _project_list(filters, page, args))
-    return render_template("web/projects.html", total=total, filters=filters, listing=listing)
+    key = (*key, str(get_locale()), can_apply(current_user), date.today())
+    body = cached(key, lambda: _project_list(filters, page, args))
+    return render_template("web/projects.html", body=body)
 
 
-def _project_list(filters: ProjectFilters, page: int, args: dict) -> tuple[int, Markup]:
+def _project_list(filters: ProjectFilters, page: int, args: dict) -> Markup:
+    """The page below its header as HTML: the filters, the exact total and the page of projects."""
     total = project_total(current_user, filters)
     start = page_start(current_user, filters, page, PER_PAGE)
     rows = project_rows(current_user, filters, PER_PAGE, start).projects
     pages = max(1, -(-total // PER_PAGE))
-    html = render_template("web/_project_list.html", projects=rows, page=page, pages=pages, args=args)
-    return total, Markup(html)
+    listing = render_template("web/_project_list.html", projects=rows, page=page, pages=pages, args=args)
+    return Markup(
+        render_template("web/_projects_body.html", total=total, filters=filters, listing=Markup(listing))
+    )
 
 
 def _choices_and_detail(project: Project, when: date) -> tuple[list, list, dict]:

@@ -44,7 +44,7 @@ from ..models import (
     Role,
     User,
 )
-from ..permissions import can_form_panel, can_read_overdue, can_register_project
+from ..permissions import can_check_applications, can_form_panel, can_read_overdue, can_register_project
 from ..rules.deadlines import days_overdue, is_very_late
 from ..services import experts as experts_service
 from ..services import panels, settings
@@ -67,8 +67,7 @@ class RadarFragments:
 
 
 def _radar_fragments(today: date, rules, filters: dict, page: int, args: dict) -> RadarFragments:
-    """The radar's tiles and list as HTML: the same for every reader of this data version, day,
-    filter, page and language, so cached as such (summary_cache)."""
+    """The radar's tiles and list as HTML (inside the dashboard's cached body)."""
     level, kind, flag = filters["level"], filters["kind"], filters["flag"]
     flag_key = flag.value if flag else None
     # Each set of tiles ignores its own filter, so the other choices stay visible with their counts;
@@ -106,6 +105,13 @@ def _radar_fragments(today: date, rules, filters: dict, page: int, args: dict) -
     )
 
 
+def _dashboard_body(today: date, rules, filters: dict, page: int, args: dict) -> Markup:
+    radar = _radar_fragments(today, rules, filters, page, args)
+    return Markup(
+        render_template("web/_dashboard_body.html", today=today, filters=filters, args=args, radar=radar)
+    )
+
+
 @bp.route("/dashboard")
 @allowed(can_read_overdue)
 def dashboard():
@@ -122,11 +128,11 @@ def dashboard():
     # Only the filters that were understood are carried into links; bad values are dropped.
     args = {k: v.value for k, v in (("level", level), ("kind", kind), ("flag", flag)) if v is not None}
     filters = {"level": level, "kind": kind, "flag": flag}
-    key = ("dashboard_radar", today, tuple(args.items()), page, str(get_locale()))
-    radar = cached(key, lambda: _radar_fragments(today, rules, filters, page, args))
-    response = make_response(
-        render_template("web/dashboard.html", today=today, filters=filters, args=args, radar=radar)
-    )
+    # The whole page but its header, as HTML: the same for every reader of this data version, day,
+    # filter, page and language who may (or may not) see the applications' side of the radar.
+    key = ("dashboard_body", today, tuple(args.items()), page, str(get_locale()), can_check_applications(current_user))
+    body = cached(key, lambda: _dashboard_body(today, rules, filters, page, args))
+    response = make_response(render_template("web/dashboard.html", body=body))
     if etag:
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache"

@@ -187,6 +187,25 @@ def test_idle_and_absolute_timeouts(app, make, browser):
     assert b.get("/projects").status_code == 200
 
 
+def test_the_last_seen_time_moves_in_steps_so_a_busy_page_sends_no_new_cookie(app, make, browser):
+    from projectmgr.web.auth import SEEN_STEP_SECONDS
+
+    b = browser().login(make.user(Role.owner))
+    b.get("/projects")  # the first page puts the CSRF token in the session
+    first = time.time() - SEEN_STEP_SECONDS + 5
+    with b.client.session_transaction() as s:
+        s["seen_at"] = first
+    answer = b.get("/projects")
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    with b.client.session_transaction() as s:
+        assert s["seen_at"] == first
+        s["seen_at"] = time.time() - SEEN_STEP_SECONDS - 1
+    answer = b.get("/projects")
+    assert answer.status_code == 200 and "Set-Cookie" in answer.headers
+    with b.client.session_transaction() as s:
+        assert time.time() - s["seen_at"] < 5
+
+
 # --- API tokens -----------------------------------------------------------------------------
 
 
