@@ -8,7 +8,8 @@ under gunicorn with 2 sync workers and, in the same run, the anchor (bench/ancho
 Core query, 50 rows as JSON) over the same database, also with 2 sync workers. wrk (Debian's, installed
 if missing) drives each endpoint with --connections connections for --duration seconds, interleaved
 with the anchor, for --rounds rounds; the table gives the medians: req/s, p50 and p99 latency, and
-req/s as a ratio to the anchor of the same database and size. Every answer must be 200: a run with
+req/s as a ratio to the anchor of the same database and size. The signed-in pages keep their session
+as a browser does (bench/session_cookie.lua: a session cookie an answer sets is sent from then on). Every answer must be 200: a run with
 other statuses is reported and fails.
 
 Databases: SQLite files under bench/out/, PostgreSQL databases <--pg-prefix>_<size> (bench_<size>)
@@ -266,7 +267,10 @@ def _ms(value: str) -> float:
     return float(number) * _UNIT_MS[unit]
 
 
-def run_wrk(wrk: str, url: str, headers: list[str], connections: int, duration: int) -> dict:
+SESSION_COOKIE_SCRIPT = Path(__file__).with_name("session_cookie.lua")
+
+
+def run_wrk(wrk: str, url: str, headers: list[str], connections: int, duration: int, script: Path | None = None) -> dict:
     command = [
         wrk,
         "--threads",
@@ -281,6 +285,8 @@ def run_wrk(wrk: str, url: str, headers: list[str], connections: int, duration: 
     ]
     for header in headers:
         command += ["--header", header]
+    if script is not None:
+        command += ["--script", str(script)]
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=duration + 60).stdout
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
@@ -330,7 +336,8 @@ def measure(kind: str, size: int, args, wrk: str) -> list[dict]:
         for round_no in range(1, args.rounds + 1):
             for case in cases(size, project_id):
                 base = anchor.url if case.auth == "none" else app.url
-                run = run_wrk(wrk, base + case.path, auth[case.auth], args.connections, args.duration)
+                script = SESSION_COOKIE_SCRIPT if case.auth == "cookie" else None
+                run = run_wrk(wrk, base + case.path, auth[case.auth], args.connections, args.duration, script)
                 runs.setdefault(case.label, []).append(run)
                 print(f"  round {round_no} {case.label:<32} {run['rps']:>8.1f} req/s  p50 {run['p50']:>7.1f} ms")
     finally:

@@ -31,11 +31,11 @@ from projectmgr.rules.credit_code import make_credit_code
 from projectmgr.rules.deadlines import acceptance_due, annual_evaluation_due
 from projectmgr.rules.settings import RuleSettings
 
-# Per request under a new data version: the bearer token with its user (one query), the data
-# version, the first key of a page past the first (from the order index), the COUNT for `total`,
-# the page itself. Asked again under the same version: the token and the version only.
-MAX_STATEMENTS = 5
-CACHED_STATEMENTS = 2
+# Per request under a new data version: the bearer token with its user and the data version (one
+# query), the first key of a page past the first (from the order index), the COUNT for `total`,
+# the page itself. Asked again under the same version: that one query only.
+MAX_STATEMENTS = 4
+CACHED_STATEMENTS = 1
 FAR_FUTURE = "2100-01-01"  # every open item is overdue then
 ORGS = 5
 LEVELS = (Level.national, Level.provincial, Level.municipal)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit.log import record, user_target
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -25,6 +25,7 @@ from ..models.base import utcnow
 from ..permissions import SystemActor, can_create_account, require
 from ..rules.credit_code import is_valid_credit_code, normalize_credit_code
 from ..rules.settings import RuleSettings
+from ..summary_cache import note_version, with_version
 from . import accounts
 from .account_settings import account_settings
 
@@ -150,17 +151,22 @@ def issue_token(user: User) -> str:
     return accounts.issue_token(user, account_settings())
 
 
+# Built once: every API request asks, and building the statement costs more than running it.
+_WORKING_TOKEN = with_version(
+    select(ApiToken, User)
+    .join(User, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+)
+
+
 def _working_token(secret: str) -> tuple[ApiToken, User] | None:
     """The token and its user if it still works: not revoked, not expired, its user active — in
-    one query (every API request asks)."""
-    row = db.session.execute(
-        select(ApiToken, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == ApiToken.hash(secret), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    ).first()
+    one query (every API request asks), which also reads the data version (summary_cache)."""
+    row = db.session.execute(_WORKING_TOKEN, {"token_hash": ApiToken.hash(secret)}).first()
     if row is None:
         return None
-    token, user = row
+    token, user, data_version = row
+    note_version(data_version)
     # Tokens from before expiry existed (migration 0005) expire API_TOKEN_DAYS after their issue.
     expires = token.expires_at or token.created_at + timedelta(days=account_settings().api_token_days)
     if expires <= utcnow():
