@@ -146,12 +146,12 @@ class _Store:
     def _shared_key(self, key) -> str:
         return self.prefix + hashlib.sha256(repr(key).encode()).hexdigest()
 
-    def get(self, key):
+    def get(self, key, shared: bool = True):
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
                 return True, self.entries[key]
-        if self.shared is not None:
+        if shared and self.shared is not None:
             try:
                 raw = self.shared.get(self._shared_key(key))
             except redis.RedisError as exc:
@@ -163,9 +163,9 @@ class _Store:
                 return True, value
         return False, None
 
-    def put(self, key, value) -> None:
+    def put(self, key, value, shared: bool = True) -> None:
         self._keep(key, value)
-        if self.shared is not None:
+        if shared and self.shared is not None:
             try:
                 self.shared.set(self._shared_key(key), pickle.dumps(value), ex=SHARED_SECONDS)
             except redis.RedisError as exc:
@@ -197,16 +197,17 @@ def _store() -> _Store:
     return extensions["projectmgr.summary_cache"]
 
 
-def cached(key: tuple, compute: Callable):
+def cached(key: tuple, compute: Callable, shared: bool = True):
     """compute() under (data version, *key); computed afresh whenever the version has moved.
-    The value is shared between requests: callers must not change it."""
+    The value is shared between requests: callers must not change it. shared=False keeps it in
+    this worker alone, never in Redis (a value that holds a secret of one session)."""
     version = current_version()
     if version is None:
         return compute()
     store = _store()
-    found, value = store.get((version, *key))
+    found, value = store.get((version, *key), shared)
     if found:
         return value
     value = compute()
-    store.put((version, *key), value)
+    store.put((version, *key), value, shared)
     return value
