@@ -21,7 +21,7 @@ from .exports import _lang as export_lang
 from .exports import file_route
 from .projects import registration_input
 from .schemas import ConflictIn, PanelIn, ScoresIn
-from .serialize import score_json
+from .serialize import conflict_json, panel_members_json, score_json
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
     "an owner of the applying organization"
@@ -205,10 +205,7 @@ def put_application_panel(user, application_id: int, data: PanelIn):
         "formed_on": day(panel.formed_on),
         "scoring_due": day(panel.scoring_due),
         "concluded": panel.concluded,
-        "members": [
-            {"expert_id": m.expert_id, "finance": m.finance, "conflict_declared": m.conflict_declared_at is not None}
-            for m in panel.members
-        ],
+        "members": panel_members_json(panel),
     }
     if seed is not None:
         result["seed"] = seed
@@ -225,8 +222,7 @@ def put_application_panel(user, application_id: int, data: PanelIn):
 )
 def post_application_conflict(user, application_id: int, data: ConflictIn):
     application = forms.find_application(user, application_id)
-    member = review.declare_conflict(user, application, data.reason)
-    return {"expert_id": member.expert_id, "conflict_declared": True}
+    return conflict_json(review.declare_conflict(user, application, data.reason))
 
 
 @route(

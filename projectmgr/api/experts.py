@@ -65,37 +65,30 @@ def list_experts(user):
     }
 
 
-def _change(user, expert_id: int, in_pool: bool, reason: str) -> dict:
-    expert = service.find_expert(expert_id)
-    service.set_in_pool(user, expert, in_pool, reason)
-    profile = expert.expert
-    return {
-        "id": expert.id,
-        "in_pool": profile.in_pool,
-        "pool_reason": profile.pool_reason,
-        "pool_changed_at": profile.pool_changed_at.isoformat(timespec="seconds") + "Z",
-    }
+def _pool_route(action: str, in_pool: bool, summary: str):
+    """POST /experts/<id>/<action>: the expert in or out of the pool, with a reason."""
+
+    def view(user, expert_id: int, data: PoolChangeIn):
+        expert = service.find_expert(expert_id)
+        service.set_in_pool(user, expert, in_pool, data.reason)
+        profile = expert.expert
+        return {
+            "id": expert.id,
+            "in_pool": profile.in_pool,
+            "pool_reason": profile.pool_reason,
+            "pool_changed_at": profile.pool_changed_at.isoformat(timespec="seconds") + "Z",
+        }
+
+    view.__name__ = f"{action}_expert"
+    register = route(
+        f"/experts/<int:expert_id>/{action}", "POST", summary=summary, tag="experts", body=PoolChangeIn, roles=STAFF
+    )
+    register(view)
 
 
-@route(
-    "/experts/<int:expert_id>/deactivate",
-    "POST",
-    summary="Take an expert out of the pool (no longer drawn), with a reason; their current panels stay",
-    tag="experts",
-    body=PoolChangeIn,
-    roles=STAFF,
+_pool_route(
+    "deactivate",
+    False,
+    "Take an expert out of the pool (no longer drawn), with a reason; their current panels stay",
 )
-def deactivate_expert(user, expert_id: int, data: PoolChangeIn):
-    return _change(user, expert_id, False, data.reason)
-
-
-@route(
-    "/experts/<int:expert_id>/reactivate",
-    "POST",
-    summary="Put an expert back in the pool, with a reason",
-    tag="experts",
-    body=PoolChangeIn,
-    roles=STAFF,
-)
-def reactivate_expert(user, expert_id: int, data: PoolChangeIn):
-    return _change(user, expert_id, True, data.reason)
+_pool_route("reactivate", True, "Put an expert back in the pool, with a reason")

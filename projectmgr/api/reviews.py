@@ -15,7 +15,7 @@ from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
 from .core import paginate, route
-from .serialize import score_json
+from .serialize import conflict_json, panel_members_json, score_json
 
 
 def _panel_json(panel, show_seed: bool) -> dict:
@@ -26,14 +26,7 @@ def _panel_json(panel, show_seed: bool) -> dict:
         "scoring_due": day(panel.scoring_due),
         "concluded": panel.concluded,
         "draw_fields": panel.draw_fields,
-        "members": [
-            {
-                "expert_id": m.expert_id,
-                "finance": m.finance,
-                "conflict_declared": m.conflict_declared_at is not None,
-            }
-            for m in panel.members
-        ],
+        "members": panel_members_json(panel),
     }
     if panel.seed is not None and show_seed:
         data["seed"] = panel.seed
@@ -116,8 +109,7 @@ def get_panel(user, project_id: int):
 )
 def post_conflict(user, project_id: int, data: schemas.ConflictIn):
     project = find_project(user, project_id)
-    member = panels.declare_conflict(user, project, data.reason)
-    return {"expert_id": member.expert_id, "conflict_declared": True}
+    return conflict_json(panels.declare_conflict(user, project, data.reason))
 
 
 @route(

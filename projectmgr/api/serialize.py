@@ -86,3 +86,16 @@ def score_json(score) -> dict:
         "integrity_concern": score.integrity_concern,
         "comment": score.comment,
     }
+
+
+def panel_members_json(panel) -> list[dict]:
+    """The seats of a project's panel or an application's review panel."""
+    return [
+        {"expert_id": m.expert_id, "finance": m.finance, "conflict_declared": m.conflict_declared_at is not None}
+        for m in panel.members
+    ]
+
+
+def conflict_json(member) -> dict:
+    """A panel member's declared conflict of interest (either panel)."""
+    return {"expert_id": member.expert_id, "conflict_declared": True}
