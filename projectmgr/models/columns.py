@@ -4,7 +4,7 @@ Each table keeps its own key, foreign key to its owner, constraints and relation
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import enum_type, utcnow
@@ -21,6 +21,11 @@ class BudgetColumns:
         """The amounts' rule, a new constraint for each table that carries the columns."""
         return CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative")
 
+    @classmethod
+    def table_args(cls, owner_id: str, unique_name: str) -> tuple:
+        """One row per category of its owner, and the amounts' rule."""
+        return (UniqueConstraint(owner_id, "category", name=unique_name), cls.check())
+
     category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
     special: Mapped[Decimal] = mapped_column(Money())
     self_raised: Mapped[Decimal] = mapped_column(Money())
@@ -33,6 +38,11 @@ class IndicatorColumns:
     def check() -> CheckConstraint:
         """The figures' rule, a new constraint for each table that carries the columns."""
         return CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive")
+
+    @classmethod
+    def table_args(cls, owner_id: str, unique_name: str) -> tuple:
+        """One row per key of its owner, and the figures' rule."""
+        return (UniqueConstraint(owner_id, "key", name=unique_name), cls.check())
 
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
