@@ -60,6 +60,15 @@ class Param:
     detail: bool = False  # recorded, as given, in the history row's details
 
 
+def choice(name: str, members, convert: Callable, message: str, **more) -> Param:
+    """A required choice among enum members (given by value), recorded in the history row's details;
+    the transition reads it as `convert` makes it."""
+    choices = tuple(m.value for m in members)
+    return Param(
+        name=name, kind="choice", required=True, choices=choices, message=message, convert=convert, detail=True, **more
+    )
+
+
 COMMENT = Param(name="comment", into=Into.comment)
 COMMENT_REQUIRED = Param(name="comment", required=True, into=Into.comment)
 DUE_DATE = Param(
@@ -69,15 +78,8 @@ DUE_DATE = Param(
     message=_l("Required: the survey report's due date (YYYY-MM-DD)."),
     past_message=_l("The due date is in the past."),
 )
-CONCLUSION = Param(
-    name="conclusion",
-    kind="choice",
-    required=True,
-    choices=tuple(s.value for s in CONCLUDED),
-    message=_l("Required: one of accepted, closed_out, failed."),
-    convert=State,
-    into=Into.destination,
-    detail=True,
+CONCLUSION = choice(
+    "conclusion", CONCLUDED, State, _l("Required: one of accepted, closed_out, failed."), into=Into.destination
 )
 DOCUMENT_NO = Param(
     name="document_no",
@@ -85,16 +87,7 @@ DOCUMENT_NO = Param(
     message=_l("Required: the higher authority's document number."),
     detail=True,
 )
-GRADE = Param(
-    name="grade",
-    kind="choice",
-    required=True,
-    choices=tuple(g.value for g in Grade),
-    message=_l("Required: one of excellent, good, pass, fail."),
-    convert=Grade,
-    detail=True,
-)
-
+GRADE = choice("grade", Grade, Grade, _l("Required: one of excellent, good, pass, fail."))
 
 # --- effects -------------------------------------------------------------------------------
 

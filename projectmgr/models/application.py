@@ -120,10 +120,7 @@ class Application(db.Model):
 
 class ApplicationBudgetLine(ApplicationPart, BudgetColumns, db.Model):
     __tablename__ = "application_budget_line"
-    __table_args__ = (
-        db.UniqueConstraint("application_id", "category", name="uq_application_budget_category"),
-        BudgetColumns.check(),
-    )
+    __table_args__ = BudgetColumns.table_args("application_id", "uq_application_budget_category")
 
     # from ApplicationPart: id, application_id; from BudgetColumns: category, special, self_raised
 
@@ -132,10 +129,7 @@ class ApplicationBudgetLine(ApplicationPart, BudgetColumns, db.Model):
 
 class ApplicationIndicator(ApplicationPart, IndicatorColumns, db.Model):
     __tablename__ = "application_indicator"
-    __table_args__ = (
-        db.UniqueConstraint("application_id", "key", name="uq_application_indicator_key"),
-        IndicatorColumns.check(),
-    )
+    __table_args__ = IndicatorColumns.table_args("application_id", "uq_application_indicator_key")
 
     # from ApplicationPart: id, application_id; from IndicatorColumns: key, name, unit, target, weight
 

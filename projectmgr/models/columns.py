@@ -4,7 +4,7 @@ Each table keeps its own key, foreign key to its owner, constraints and relation
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import enum_type, utcnow
@@ -12,7 +12,15 @@ from .enums import Category
 from .types import Fixed, Money
 
 
-class BudgetColumns:
+class OwnedRows:
+    """Rows unique by `unique_by` within their owner, under the mixin's check()."""
+
+    @classmethod
+    def table_args(cls, owner_id: str, unique_name: str) -> tuple:
+        return (UniqueConstraint(owner_id, cls.unique_by, name=unique_name), cls.check())
+
+
+class BudgetColumns(OwnedRows):
     """A budget row: a category with its special and self-raised amounts (a project's approved
     budget, an application's requested one)."""
 
@@ -21,18 +29,22 @@ class BudgetColumns:
         """The amounts' rule, a new constraint for each table that carries the columns."""
         return CheckConstraint("special >= 0 AND self_raised >= 0", name="amounts_not_negative")
 
+    unique_by = "category"  # one row per category of its owner (OwnedRows.table_args)
+
     category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
     special: Mapped[Decimal] = mapped_column(Money())
     self_raised: Mapped[Decimal] = mapped_column(Money())
 
 
-class IndicatorColumns:
+class IndicatorColumns(OwnedRows):
     """A performance indicator row (a project's task book, an application's form)."""
 
     @staticmethod
     def check() -> CheckConstraint:
         """The figures' rule, a new constraint for each table that carries the columns."""
         return CheckConstraint("target > 0 AND weight > 0", name="target_weight_positive")
+
+    unique_by = "key"  # one row per key of its owner (OwnedRows.table_args)
 
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))

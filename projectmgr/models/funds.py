@@ -15,10 +15,7 @@ class BudgetLine(ProjectPart, BudgetColumns, db.Model):
     """One category of the approved budget, with its special and self-raised amounts."""
 
     __tablename__ = "budget_line"
-    __table_args__ = (
-        db.UniqueConstraint("project_id", "category", name="uq_budget_line_project_category"),
-        BudgetColumns.check(),
-    )
+    __table_args__ = BudgetColumns.table_args("project_id", "uq_budget_line_project_category")
 
     # from ProjectPart: id, project_id; from BudgetColumns: category, special, self_raised
 

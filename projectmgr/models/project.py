@@ -111,10 +111,7 @@ class Indicator(ProjectPart, IndicatorColumns, db.Model):
     """A performance indicator (绩效指标) from the task book."""
 
     __tablename__ = "indicator"
-    __table_args__ = (
-        db.UniqueConstraint("project_id", "key", name="uq_indicator_project_key"),
-        IndicatorColumns.check(),
-    )
+    __table_args__ = IndicatorColumns.table_args("project_id", "uq_indicator_project_key")
 
     # from ProjectPart: id, project_id; from IndicatorColumns: key, name, unit, target, weight
 

@@ -46,57 +46,53 @@ def problems(
     """Every panel rule the proposed members break, each named (API.md's check names); messages are
     rule Messages (projectmgr.i18n.translate shows them in the reader's language)."""
     found = []
+
+    def broken(check: str, message, **more) -> None:
+        found.append({"check": check, "message": message, **more})
+
     size = len(experts)
     if size < rules.min_size or size % 2 == 0:
-        found.append(
-            {
-                "check": "panel_size",
-                "message": N_(
-                    "The panel has %(size)s members; it needs at least %(min)s and an odd number.",
-                    size=size,
-                    min=rules.min_size,
-                ),
-            }
+        broken(
+            "panel_size",
+            N_(
+                "The panel has %(size)s members; it needs at least %(min)s and an odd number.",
+                size=size,
+                min=rules.min_size,
+            ),
         )
     finance = sum(1 for e in experts if e.finance)
     if finance < rules.min_finance:
-        found.append(
-            {
-                "check": "panel_finance",
-                "message": N_(
-                    "The panel has %(finance)s finance experts; it needs at least %(min)s.",
-                    finance=finance,
-                    min=rules.min_finance,
-                ),
-            }
+        broken(
+            "panel_finance",
+            N_(
+                "The panel has %(finance)s finance experts; it needs at least %(min)s.",
+                finance=finance,
+                min=rules.min_finance,
+            ),
         )
     for e in experts:
         if conflicted(e.organization_id, e.conflict_organization_ids, project_org):
-            found.append(
-                {
-                    "check": "conflict",
-                    "message": N_(
-                        "%(name)s (%(username)s) is from or has a declared conflict with the undertaking organization.",
-                        name=e.name,
-                        username=e.username,
-                    ),
-                    "expert_id": e.id,
-                }
+            broken(
+                "conflict",
+                N_(
+                    "%(name)s (%(username)s) is from or has a declared conflict with the undertaking organization.",
+                    name=e.name,
+                    username=e.username,
+                ),
+                expert_id=e.id,
             )
     for e in experts:
         if not has_room(load.get(e.id, 0), rules):
-            found.append(
-                {
-                    "check": "workload",
-                    "message": N_(
-                        "%(name)s (%(username)s) already sits on %(n)s panels in %(year)s; the limit is %(limit)s.",
-                        name=e.name,
-                        username=e.username,
-                        n=load[e.id],
-                        year=year,
-                        limit=rules.max_panels_per_year,
-                    ),
-                    "expert_id": e.id,
-                }
+            broken(
+                "workload",
+                N_(
+                    "%(name)s (%(username)s) already sits on %(n)s panels in %(year)s; the limit is %(limit)s.",
+                    name=e.name,
+                    username=e.username,
+                    n=load[e.id],
+                    year=year,
+                    limit=rules.max_panels_per_year,
+                ),
+                expert_id=e.id,
             )
     return found
