@@ -215,3 +215,18 @@ def api(client):
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+@pytest.fixture
+def summary_redis(make):
+    """A Redis database for the summary cache shared between workers (skips without Redis at
+    127.0.0.1:6379), after a write so that the data version row exists."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    make.user(Role.staff)
+    return url

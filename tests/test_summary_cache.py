@@ -231,21 +231,15 @@ def test_search_finds_what_like_finds(world, q):
     assert found == expected
 
 
-def test_workers_share_figures_through_redis_and_a_write_moves_them_on(app, make):
+def test_workers_share_figures_through_redis_and_a_write_moves_them_on(app, make, summary_redis):
     """Two apps over the same database and Redis stand for two workers: what one computed the
     other reads, until a write bumps the version."""
-    import redis
 
     from projectmgr import create_app
     from projectmgr.summary_cache import cached
     from tests.conftest import DATABASE_URL
 
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    make.user(Role.staff)  # a write: the version row exists
+    url = summary_redis
     workers = [create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "SUMMARY_CACHE_URL": url}) for _ in range(2)]
     computed = []
 
