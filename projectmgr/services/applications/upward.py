@@ -111,6 +111,15 @@ def _lock(row: UpwardRecommendation) -> None:
     db.session.execute(select(UpwardRecommendation.id).where(UpwardRecommendation.id == row.id).with_for_update())
 
 
+def _registration_problems(row: UpwardRecommendation, outcome: Outcome, plan_id: int | None) -> list[dict]:
+    """What stops either kind of recommendation from registering its project: it was not won, or
+    the plan is not one of its level."""
+    if outcome != Outcome.won:
+        return [{"field": "plan_id", "message": _("Only a won recommendation registers a project.")}]
+    problem = _plan_problem(row, plan_id)
+    return [problem] if problem else []
+
+
 def _plan_problem(row: UpwardRecommendation, plan_id: int | None) -> dict | None:
     plan = db.session.get(Plan, plan_id) if plan_id is not None else None
     if plan is None or plan.level != row.level:
@@ -119,11 +128,7 @@ def _plan_problem(row: UpwardRecommendation, plan_id: int | None) -> dict | None
 
 
 def _register_application(actor, row, outcome, settings, on, plan_id, special_funds, code, registration) -> Project:
-    errors = []
-    if outcome != Outcome.won:
-        errors.append({"field": "plan_id", "message": _("Only a won recommendation registers a project.")})
-    elif problem := _plan_problem(row, plan_id):
-        errors.append(problem)
+    errors = _registration_problems(row, outcome, plan_id)
     if registration is not None:
         errors.append(
             {
@@ -153,11 +158,7 @@ def _in_project(field: str) -> str:
 
 def _register_direct(actor, row, outcome, settings, on, plan_id, special_funds, code, registration) -> Project:
     """A direct recommendation won with a plan: its project registered by the registration service."""
-    errors = []
-    if outcome != Outcome.won:
-        errors.append({"field": "plan_id", "message": _("Only a won recommendation registers a project.")})
-    elif problem := _plan_problem(row, plan_id):
-        errors.append(problem)
+    errors = _registration_problems(row, outcome, plan_id)
     if code is not None:
         errors.append({"field": "code", "message": _("Give the new project's code as project.code.")})
     if registration is None:
