@@ -3,83 +3,47 @@ account change and the security settings (api/admin.py) and the expert pool (api
 
 from ...services.account_settings import SETTING_NAMES
 from .core import USER
-from .shapes import BOOL, DAY, FIGURE, INT, OBJ, STR, array, obj, opt, page
+from .shapes import extend, obj, page
 
-TOKEN = obj(id=INT, created_at=STR, expires_at=opt(STR), revoked_at=opt(STR), current=BOOL)
+TOKEN = obj("id:int created_at:str expires_at:str? revoked_at:str? current:bool")
 EVENT = obj(
-    ("id", "at", "actor_id", "actor", "event", "target", "outcome", "details"),
-    id=INT,
-    at=STR,
-    actor_id=opt(INT),
-    actor=opt(STR),
-    address=opt(STR),
-    user_agent=opt(STR),
-    event=STR,
-    target=opt(STR),
-    outcome={"type": "string", "enum": ["success", "failure", "refused"]},
-    details=OBJ,
-    hash=opt(STR),
+    "id:int at:str actor_id:int? actor:str? address?:str? user_agent?:str? event:str target:str?"
+    " outcome:success|failure|refused details:obj hash?:str?"
 )
-ACCOUNT_STATUS = obj(id=INT, username=STR, active=BOOL, locked=BOOL, second_factor=BOOL)
+ACCOUNT_STATUS = obj("id:int username:str active:bool locked:bool second_factor:bool")
 SEAT = obj(
-    ("kind", "project_id", "application_id", "code", "round", "year", "concluded", "conflict_declared", "late"),
-    kind={"type": "string", "enum": ["acceptance", "approval"]},
-    project_id=opt(INT),
-    application_id=opt(INT),
-    code=opt(STR),
-    title=STR,
-    round=INT,
-    year=INT,
-    formed_on=opt(DAY),
-    scoring_due=opt(DAY),
-    concluded=BOOL,
-    conflict_declared=BOOL,
-    late=BOOL,
+    "kind:acceptance|approval project_id:int? application_id:int? code:str? title?:str round:int year:int"
+    " formed_on?:day? scoring_due?:day? concluded:bool conflict_declared:bool late:bool"
 )
 EXPERT = obj(
-    id=INT,
-    username=STR,
-    display_name=STR,
-    title=STR,
-    organization=opt(STR),
-    fields=array(STR),
-    finance=BOOL,
-    conflict_organization_ids=array(INT),
-    conflict_organizations=array(STR),
-    in_pool=BOOL,
-    pool_reason=opt(STR),
-    available=BOOL,
-    panels_this_year=INT,
-    yearly_cap=INT,
-    panels=array(SEAT),
-    late_scores=INT,
-    conflicts_declared=INT,
-    leniency=opt(FIGURE),
-    leniency_panels=INT,
+    "id:int username:str display_name:str title:str organization:str? fields:[str] finance:bool"
+    " conflict_organization_ids:[int] conflict_organizations:[str] in_pool:bool pool_reason:str? available:bool"
+    " panels_this_year:int yearly_cap:int panels:[seat] late_scores:int conflicts_declared:int leniency:figure?"
+    " leniency_panels:int",
+    seat=SEAT,
 )
-POOL_CHANGE = obj(id=INT, in_pool=BOOL, pool_reason=STR, pool_changed_at=STR)
+POOL_CHANGE = obj("id:int in_pool:bool pool_reason:str pool_changed_at:str")
 
-SECURITY_SETTINGS = obj(
-    (*SETTING_NAMES, "stored", "defaults", "updated_at", "updated_by"),
-    **dict.fromkeys(SETTING_NAMES, INT),
-    stored=array({"type": "string", "enum": list(SETTING_NAMES)}),
-    defaults=obj(SETTING_NAMES, **dict.fromkeys(SETTING_NAMES, INT)),
-    updated_at=opt(STR),
-    updated_by=opt(STR),
+SETTINGS = obj(" ".join(f"{name}:int" for name in SETTING_NAMES))
+SECURITY_SETTINGS = extend(
+    SETTINGS,
+    "stored:[setting] defaults:settings updated_at:str? updated_by:str?",
+    setting={"type": "string", "enum": list(SETTING_NAMES)},
+    settings=SETTINGS,
 )
 
 RESPONSES: dict[tuple[str, str], dict] = {
     ("PATCH", "/users/<int:user_id>"): USER,
     ("GET", "/security-settings"): SECURITY_SETTINGS,
     ("PUT", "/security-settings"): SECURITY_SETTINGS,
-    ("GET", "/auth/tokens"): obj(items=array(TOKEN)),
+    ("GET", "/auth/tokens"): obj("items:[token]", token=TOKEN),
     ("DELETE", "/auth/tokens/<int:token_id>"): TOKEN,
     ("GET", "/audit/events"): page(EVENT),
     **{
         ("POST", f"/users/<int:user_id>/{action}"): ACCOUNT_STATUS
         for action in ("deactivate", "reactivate", "unlock", "reset-second-factor")
     },
-    ("GET", "/experts"): page(EXPERT, year=INT, yearly_cap=INT),
+    ("GET", "/experts"): page(EXPERT, "year:int yearly_cap:int"),
     ("POST", "/experts/<int:expert_id>/deactivate"): POOL_CHANGE,
     ("POST", "/experts/<int:expert_id>/reactivate"): POOL_CHANGE,
 }

@@ -1,113 +1,43 @@
 """Answers of the registry, plans, projects, money, reports, evaluations, the ledger,
 notifications, overdue items and the acceptance panel."""
 
-from .shapes import ANY, BOOL, DAY, INT, MONEY, NUMBER, OBJ, STR, array, obj, opt, page
+from .shapes import extend, obj, page
 
-USER = obj(
-    ("id", "username", "role", "display_name", "organization_id"),
-    id=INT,
-    username=STR,
-    role=STR,
-    display_name=STR,
-    organization_id=opt(INT),
-    expert=OBJ,
-)
-ORGANIZATION = obj(id=INT, name=STR, kind=STR, credit_code=STR)
+USER = obj("id:int username:str role:str display_name:str organization_id:int? expert?:obj")
+ORGANIZATION = obj("id:int name:str kind:str credit_code:str")
 PLAN = obj(
-    id=INT,
-    name=STR,
-    level=STR,
-    year=INT,
-    min_self_raised_ratio=STR,
-    panel_min_size=opt(INT),
-    panel_min_finance=opt(INT),
-    aggregation=STR,
+    "id:int name:str level:str year:int min_self_raised_ratio:str panel_min_size:int? panel_min_finance:int?"
+    " aggregation:str"
 )
 PROJECT_SUMMARY = obj(
-    ("id", "code", "title", "level", "plan_id", "organization_id", "owner_id", "state", "version"),
-    id=INT,
-    code=STR,
-    title=STR,
-    level=STR,
-    plan_id=INT,
-    organization_id=INT,
-    owner_id=INT,
-    responsible_staff_id=opt(INT),
-    industry=opt(STR),
-    state=STR,
-    version=INT,
-    start_date=DAY,
-    end_date=DAY,
-    flags=array(STR),
-    special_funds=MONEY,
-    self_raised_committed=MONEY,
+    "id:int code:str title:str level:str plan_id:int organization_id:int owner_id:int responsible_staff_id?:int?"
+    " industry?:str? state:str version:int start_date?:day end_date?:day flags?:[str] special_funds?:money"
+    " self_raised_committed?:money"
 )
-PROJECT = obj(
-    (*PROJECT_SUMMARY["required"], "totals", "binding_checks", "due_items", "allowed_triggers"),
-    **PROJECT_SUMMARY["properties"],
-    totals=OBJ,
-    binding_checks=array(OBJ),
-    indicator_completion=ANY,
-    due_items=array(OBJ),
-    allowed_triggers=array(STR),
+PROJECT = extend(
+    PROJECT_SUMMARY, "totals:obj binding_checks:[obj] indicator_completion?:any due_items:[obj] allowed_triggers:[str]"
 )
 # A row of a project's history: the application's rows come first (`record` "application", with the
 # application's id), then the project's own (`record` "project", `application_id` null).
 HISTORY = obj(
-    trigger=STR,
-    from_state=opt(STR),
-    to_state=STR,
-    actor=STR,
-    at=STR,
-    comment=opt(STR),
-    details=opt(OBJ),
-    record={"type": "string", "enum": ["application", "project"]},
-    application_id=opt(INT),
+    "trigger:str from_state:str? to_state:str actor:str at:str comment:str? details:obj?"
+    " record:application|project application_id:int?"
 )
-EVALUATION = obj(
-    ("id", "project_id", "year", "proposed_grade", "grade"),
-    id=INT,
-    project_id=INT,
-    code=STR,
-    title=STR,
-    year=INT,
-    score=opt(STR),
-    proposed_grade=STR,
-    grade=opt(STR),
-)
+EVALUATION = obj("id:int project_id:int code?:str title?:str year:int score?:str? proposed_grade:str grade:str?")
 TARGET = obj(
-    ("id", "year", "parent_id", "title", "unit", "target_value"),
-    id=INT,
-    year=INT,
-    parent_id=opt(INT),
-    depth=INT,
-    title=STR,
-    unit=STR,
-    target_value=NUMBER,
-    cumulative=BOOL,
-    metric=opt(STR),
-    responsible_id=opt(INT),
-    note=opt(STR),
+    "id:int year:int parent_id:int? depth?:int title:str unit:str target_value:number cumulative?:bool"
+    " metric?:str? responsible_id?:int? note?:str?"
 )
-ENTRY = obj(("id", "value", "recorded_on"), id=INT, value=NUMBER, note=opt(STR), recorded_on=DAY, evidence=opt(OBJ))
-NOTIFICATION = obj(("id", "rule", "project_id", "as_of"), id=INT, rule=STR, project_id=opt(INT), as_of=DAY)
-OVERDUE = obj(
-    ("project_id", "code", "kind", "due_date", "days_overdue"),
-    project_id=INT,
-    code=STR,
-    title=STR,
-    kind=STR,
-    due_date=DAY,
-    days_overdue=INT,
-    very_late=BOOL,
-)
-PANEL = obj(("round", "members"), round=INT, year=INT, concluded=BOOL, members=array(OBJ))
-SCORE = obj(("total", "recommendation"), total=STR, recommendation=STR, integrity_concern=BOOL)
+ENTRY = obj("id:int value:number note?:str? recorded_on:day evidence?:obj?")
+NOTIFICATION = obj("id:int rule:str project_id:int? as_of:day")
+OVERDUE = obj("project_id:int code:str title?:str kind:str due_date:day days_overdue:int very_late?:bool")
+PANEL = obj("round:int year?:int concluded?:bool members:[obj]")
+SCORE = obj("total:str recommendation:str integrity_concern?:bool")
 FILE = {"type": "string", "format": "binary"}
 
 RESPONSES: dict[tuple[str, str], dict] = {
-    ("POST", "/auth/token"): obj(token=STR, user=obj(id=INT, username=STR, role=STR)),
-    ("DELETE", "/auth/token"): obj(revoked=BOOL),
+    ("POST", "/auth/token"): obj("token:str user:{id:int username:str role:str}"),
+    ("DELETE", "/auth/token"): obj("revoked:bool"),
     ("GET", "/me"): USER,
     ("POST", "/organizations"): ORGANIZATION,
     ("GET", "/organizations"): page(ORGANIZATION),
@@ -116,9 +46,9 @@ RESPONSES: dict[tuple[str, str], dict] = {
     ("POST", "/plans"): PLAN,
     ("GET", "/plans"): page(PLAN),
     ("GET", "/plans/<int:plan_id>"): PLAN,
-    ("POST", "/evaluations/run"): obj(year=INT, count=INT, confirmed=INT, items=array(EVALUATION)),
+    ("POST", "/evaluations/run"): obj("year:int count:int confirmed:int items:[evaluation]", evaluation=EVALUATION),
     ("GET", "/evaluations"): page(EVALUATION),
-    ("GET", "/evaluations/report"): obj(("year", "total", "confirmed"), year=INT, total=INT, confirmed=INT),
+    ("GET", "/evaluations/report"): obj("year:int total:int confirmed:int"),
     ("GET", "/evaluations/<int:evaluation_id>"): EVALUATION,
     ("POST", "/evaluations/<int:evaluation_id>/confirm"): EVALUATION,
     ("POST", "/projects"): PROJECT,
@@ -128,47 +58,39 @@ RESPONSES: dict[tuple[str, str], dict] = {
     ("PUT", "/projects/<int:project_id>/indicators"): PROJECT,
     ("POST", "/projects/<int:project_id>/transitions"): PROJECT,
     ("GET", "/projects/<int:project_id>/history"): page(HISTORY),
-    ("POST", "/projects/<int:project_id>/disbursements"): obj(id=INT, project_id=INT, date=DAY, amount=MONEY),
-    ("POST", "/projects/<int:project_id>/self-raised"): obj(
-        id=INT, project_id=INT, date=DAY, amount=MONEY, note=opt(STR)
-    ),
+    ("POST", "/projects/<int:project_id>/disbursements"): obj("id:int project_id:int date:day amount:money"),
+    ("POST", "/projects/<int:project_id>/self-raised"): obj("id:int project_id:int date:day amount:money note:str?"),
     ("POST", "/projects/<int:project_id>/expenditures"): obj(
-        id=INT, project_id=INT, date=DAY, category=STR, source=STR, amount=MONEY, voucher=opt(STR)
+        "id:int project_id:int date:day category:str source:str amount:money voucher:str?"
     ),
-    ("POST", "/projects/<int:project_id>/reports"): obj(
-        ("id", "project_id", "kind"), id=INT, project_id=INT, kind=STR, submitted_at=STR
-    ),
-    ("POST", "/projects/<int:project_id>/extension"): obj(project_id=INT, new_end_date=DAY, reason=STR, status=STR),
+    ("POST", "/projects/<int:project_id>/reports"): obj("id:int project_id:int kind:str submitted_at?:str"),
+    ("POST", "/projects/<int:project_id>/extension"): obj("project_id:int new_end_date:day reason:str status:str"),
     ("POST", "/projects/<int:project_id>/extension/decision"): PROJECT,
     ("GET", "/exports/projects.xlsx"): FILE,
     ("GET", "/exports/overdue.xlsx"): FILE,
     ("GET", "/exports/ledger.xlsx"): FILE,
     ("GET", "/exports/evaluation.xlsx"): FILE,
     ("GET", "/imports/projects/template.xlsx"): FILE,
-    ("POST", "/imports/projects"): obj(created=array(ANY), count=INT),
-    ("POST", "/imports/ledger"): obj(created=INT, updated=INT, progress_entries=INT),
-    ("GET", "/ledger"): obj(year=INT, as_of=DAY, items=array(TARGET)),
-    ("GET", "/ledger/metrics"): obj(items=array(obj(key=STR, label=STR, unit=STR, cumulative=BOOL))),
+    ("POST", "/imports/projects"): obj("created:[any] count:int"),
+    ("POST", "/imports/ledger"): obj("created:int updated:int progress_entries:int"),
+    ("GET", "/ledger"): obj("year:int as_of:day items:[target]", target=TARGET),
+    ("GET", "/ledger/metrics"): obj("items:[{key:str label:str unit:str cumulative:bool}]"),
     ("POST", "/ledger/targets"): TARGET,
-    ("GET", "/ledger/targets/<int:target_id>"): obj(
-        (*TARGET["required"], "entries"), **TARGET["properties"], entries=array(ENTRY)
-    ),
+    ("GET", "/ledger/targets/<int:target_id>"): extend(TARGET, "entries:[entry]", entry=ENTRY),
     ("PUT", "/ledger/targets/<int:target_id>"): TARGET,
     ("POST", "/ledger/targets/<int:target_id>/progress"): ENTRY,
-    ("GET", "/notifications"): page(NOTIFICATION, unread=INT),
+    ("GET", "/notifications"): page(NOTIFICATION, "unread:int"),
     ("POST", "/notifications/<int:notification_id>/read"): NOTIFICATION,
-    ("POST", "/notifications/read-all"): obj(marked=INT),
-    ("PUT", "/me/email-reminders"): obj(email_reminders=BOOL),
-    ("GET", "/openapi.json"): obj(("openapi", "paths"), openapi=STR, paths=OBJ),
+    ("POST", "/notifications/read-all"): obj("marked:int"),
+    ("PUT", "/me/email-reminders"): obj("email_reminders:bool"),
+    ("GET", "/openapi.json"): obj("openapi:str paths:obj"),
     ("GET", "/overdue"): page(OVERDUE),
-    ("POST", "/sweep"): obj(as_of=DAY, changed=array(ANY), count=INT),
-    ("GET", "/scoresheet"): obj(criteria=array(OBJ)),
+    ("POST", "/sweep"): obj("as_of:day changed:[any] count:int"),
+    ("GET", "/scoresheet"): obj("criteria:[obj]"),
     ("PUT", "/projects/<int:project_id>/panel"): PANEL,
     ("GET", "/projects/<int:project_id>/panel"): PANEL,
-    ("POST", "/projects/<int:project_id>/panel/conflict"): obj(expert_id=INT, conflict_declared=BOOL),
+    ("POST", "/projects/<int:project_id>/panel/conflict"): obj("expert_id:int conflict_declared:bool"),
     ("PUT", "/projects/<int:project_id>/scores/me"): SCORE,
     ("GET", "/projects/<int:project_id>/scores"): {"type": "object", "minProperties": 1},
-    ("GET", "/reviews"): page(
-        obj((*PROJECT_SUMMARY["required"], "round", "scored"), **PROJECT_SUMMARY["properties"], round=INT, scored=BOOL)
-    ),
+    ("GET", "/reviews"): page(extend(PROJECT_SUMMARY, "round:int scored:bool")),
 }

@@ -1,56 +1,28 @@
 """Answers of moving in (api/moving_in.py): the uploaded workbook's sheets, the mapping's preview
 and what a commit created (services.moving_in)."""
 
-from .shapes import INT, OBJ, STR, array, obj, opt
+from .shapes import obj
 
 SHEET = obj(
-    ("name", "header_row", "columns", "rows"),
-    name=STR,
-    header_row=opt(INT),
-    header_rows=opt(INT),
-    columns=array(obj(letter=STR, header=STR, suggested_field=opt(STR))),
-    rows=INT,
+    "name:str header_row:int? header_rows?:int? columns:[{letter:str header:str suggested_field:str?}] rows:int"
 )
 # A problem at its cell; `value` is absent where a whole file or mapping is refused.
-CELL_ERROR = obj(
-    ("sheet", "row", "column", "header", "message"),
-    sheet=STR,
-    row=INT,
-    column=opt(STR),
-    header=opt(STR),
-    value=opt(STR),
-    message=STR,
-)
+CELL_ERROR = obj("sheet:str row:int column:str? header:str? value?:str? message:str")
 PREVIEW = obj(
-    sheet=STR,
-    header_row=opt(INT),
-    rows=array(obj(row=INT, values=OBJ, state=opt(STR))),
-    errors=array(CELL_ERROR),
-    would_create=obj(
-        projects=INT,
-        organizations=array(obj(name=STR, credit_code=opt(STR))),
-        owners=array(obj(name=STR, organization=STR)),
-    ),
-    skipped_existing=INT,
+    "sheet:str header_row:int? rows:[{row:int values:obj state:str?}] errors:[cell_error]"
+    " would_create:{projects:int organizations:[{name:str credit_code:str?}] owners:[{name:str organization:str}]}"
+    " skipped_existing:int",
+    cell_error=CELL_ERROR,
 )
 CREATED = obj(
-    ("created", "skipped_existing"),
-    created=obj(
-        projects=array(STR),
-        organizations=array(obj(id=INT, name=STR, credit_code=opt(STR))),
-        owners=array(obj(id=INT, name=STR, username=STR, organization=STR, phone=opt(STR))),
-    ),
-    skipped_existing=INT,
-    message=STR,  # when every project of the file existed already
+    "created:{projects:[str] organizations:[{id:int name:str credit_code:str?}]"
+    " owners:[{id:int name:str username:str organization:str phone:str?}]} skipped_existing:int"
+    " message?:str"  # when every project of the file existed already
 )
 
 RESPONSES: dict[tuple[str, str], dict] = {
     ("POST", "/imports/workbooks"): obj(
-        ("id", "filename", "sheets"),
-        id=INT,
-        filename=STR,
-        sheets=array(SHEET),
-        imported_before=obj(id=INT, committed_at=opt(STR)),
+        "id:int filename:str sheets:[sheet] imported_before?:{id:int committed_at:str?}", sheet=SHEET
     ),
     ("PUT", "/imports/workbooks/<int:workbook_id>/mapping"): PREVIEW,
     ("POST", "/imports/workbooks/<int:workbook_id>/commit"): CREATED,
