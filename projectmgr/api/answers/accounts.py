@@ -44,6 +44,5 @@ RESPONSES: dict[tuple[str, str], dict] = {
         for action in ("deactivate", "reactivate", "unlock", "reset-second-factor")
     },
     ("GET", "/experts"): page(EXPERT, "year:int yearly_cap:int"),
-    ("POST", "/experts/<int:expert_id>/deactivate"): POOL_CHANGE,
-    ("POST", "/experts/<int:expert_id>/reactivate"): POOL_CHANGE,
+    **{("POST", f"/experts/<int:expert_id>/{action}"): POOL_CHANGE for action in ("deactivate", "reactivate")},
 }

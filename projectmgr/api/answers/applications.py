@@ -55,11 +55,17 @@ RESPONSES: dict[tuple[str, str], dict] = {
     ("GET", "/calls"): page(CALL),
     ("GET", "/calls/<int:call_id>"): CALL,
     ("GET", "/calls/<int:call_id>/ranking"): obj("call:call items:[ranked]", call=CALL, ranked=RANKED),
-    ("POST", "/applications"): APPLICATION,
-    ("PATCH", "/applications/<int:application_id>"): APPLICATION,
+    # What shows or changes an application answers the application as it stands.
+    **dict.fromkeys(
+        (
+            ("POST", "/applications"),
+            ("PATCH", "/applications/<int:application_id>"),
+            ("GET", "/applications/<int:application_id>"),
+            ("POST", "/applications/<int:application_id>/transitions"),
+        ),
+        APPLICATION,
+    ),
     ("GET", "/applications"): page(APPLICATION_SUMMARY),
-    ("GET", "/applications/<int:application_id>"): APPLICATION,
-    ("POST", "/applications/<int:application_id>/transitions"): APPLICATION,
     ("POST", "/applications/<int:application_id>/attachments"): ATTACHMENT,
     ("PUT", "/applications/<int:application_id>/panel"): REVIEW_PANEL,
     ("POST", "/applications/<int:application_id>/panel/conflict"): obj("expert_id:int conflict_declared:bool"),
