@@ -1,6 +1,9 @@
 """Domain errors. Services raise them; the API turns them into the documented error bodies,
 the web pages into messages beside the fields. Raising one means nothing is written: the
-request's transaction is rolled back."""
+request's transaction is rolled back.
+
+Each error class names its HTTP status and error code as class keywords:
+`class NotFound(DomainError, status=404, code="not_found")`."""
 
 from flask_babel import gettext
 
@@ -9,48 +12,48 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
+    def __init_subclass__(cls, status: int | None = None, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+
     def __init__(self, message: str, details: list[dict] | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or []
 
 
-class BadRequest(DomainError):
-    status, code = 400, "bad_request"
+class BadRequest(DomainError, status=400, code="bad_request"): ...
 
 
-class Unauthorized(DomainError):
-    status, code = 401, "unauthorized"
+class Unauthorized(DomainError, status=401, code="unauthorized"): ...
 
 
-class PayloadTooLarge(DomainError):
-    status, code = 413, "payload_too_large"
+class Forbidden(DomainError, status=403, code="forbidden"): ...
 
 
-class Forbidden(DomainError):
-    status, code = 403, "forbidden"
+class NotFound(DomainError, status=404, code="not_found"): ...
 
 
-class NotFound(DomainError):
-    status, code = 404, "not_found"
+class InvalidTransition(DomainError, status=409, code="invalid_transition"): ...
 
 
-class InvalidTransition(DomainError):
-    status, code = 409, "invalid_transition"
+class StaleVersion(DomainError, status=409, code="stale_version"): ...
 
 
-class StaleVersion(DomainError):
-    status, code = 409, "stale_version"
+class Conflict(DomainError, status=409, code="conflict"): ...
 
 
-class Conflict(DomainError):
-    status, code = 409, "conflict"
+class PayloadTooLarge(DomainError, status=413, code="payload_too_large"): ...
 
 
-class ValidationFailed(DomainError):
+class RateLimited(DomainError, status=429, code="rate_limited"): ...
+
+
+class ValidationFailed(DomainError, status=422, code="validation_error"):
     """Field errors: details = [{"field", "message"}]."""
-
-    status, code = 422, "validation_error"
 
     def __init__(self, details: list[dict], message: str | None = None):
         super().__init__(message or gettext("The input is not valid."), details)
@@ -60,14 +63,8 @@ class ValidationFailed(DomainError):
         return cls([{"field": field, "message": message}])
 
 
-class GuardFailed(DomainError):
+class GuardFailed(DomainError, status=422, code="guard_failed"):
     """A guard refused: details = [{"check", "message"}], one per failed check."""
-
-    status, code = 422, "guard_failed"
 
     def __init__(self, details: list[dict], message: str | None = None):
         super().__init__(message or gettext("The action is not allowed now."), details)
-
-
-class RateLimited(DomainError):
-    status, code = 429, "rate_limited"
