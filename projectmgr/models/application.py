@@ -14,29 +14,14 @@ from .columns import ApplicationPart, BudgetColumns, IndicatorColumns, StoredFil
 from .enums import Level
 from .types import Fixed, Money
 
+ApplicationState = StrEnum(
+    "ApplicationState",
+    "draft submitted returned checked under_review reviewed publicized approved rejected withdrawn",
+)
 
-class ApplicationState(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    returned = "returned"
-    checked = "checked"
-    under_review = "under_review"
-    reviewed = "reviewed"
-    publicized = "publicized"
-    approved = "approved"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
+AttachmentKind = StrEnum("AttachmentKind", "application_form business_licence audit_report")
 
-
-class AttachmentKind(StrEnum):
-    application_form = "application_form"
-    business_licence = "business_licence"
-    audit_report = "audit_report"
-
-
-class Outcome(StrEnum):
-    won = "won"
-    not_won = "not_won"
+Outcome = StrEnum("Outcome", "won not_won")
 
 
 class Call(db.Model):

@@ -1,85 +1,40 @@
-"""The domain's closed vocabularies. Member names equal their values (STYLE: transitions binding)."""
+"""The domain's closed vocabularies. Member names equal their values (STYLE: transitions binding):
+most are written in StrEnum's functional form, which gives each name as its own value."""
 
 from enum import StrEnum
 
+# Separation of duties (三员分立, issue 13 item 6): security_officer and auditor beside the administrator.
+Role = StrEnum("Role", "owner expert staff admin leader security_officer auditor")
 
-class Role(StrEnum):
-    owner = "owner"
-    expert = "expert"
-    staff = "staff"
-    admin = "admin"
-    leader = "leader"
-    # Separation of duties (三员分立, issue 13 item 6): beside the administrator.
-    security_officer = "security_officer"
-    auditor = "auditor"
+OrgKind = StrEnum("OrgKind", "enterprise university institute government other")
 
+Level = StrEnum("Level", "national provincial municipal")
 
-class OrgKind(StrEnum):
-    enterprise = "enterprise"
-    university = "university"
-    institute = "institute"
-    government = "government"
-    other = "other"
+State = StrEnum(
+    "State",
+    "approved in_progress mid_year_survey survey_submitted acceptance_applied under_review rectifying"
+    " accepted closed_out failed evaluated terminated",
+)
 
+Flag = StrEnum("Flag", "major problematic seasonal")
 
-class Level(StrEnum):
-    national = "national"
-    provincial = "provincial"
-    municipal = "municipal"
+Category = StrEnum(
+    "Category",
+    "equipment materials testing fuel_power travel_meeting publication_ip labor expert_consulting other indirect",
+)
 
+FundSource = StrEnum("FundSource", "special self_raised")
 
-class State(StrEnum):
-    approved = "approved"
-    in_progress = "in_progress"
-    mid_year_survey = "mid_year_survey"
-    survey_submitted = "survey_submitted"
-    acceptance_applied = "acceptance_applied"
-    under_review = "under_review"
-    rectifying = "rectifying"
-    accepted = "accepted"
-    closed_out = "closed_out"
-    failed = "failed"
-    evaluated = "evaluated"
-    terminated = "terminated"
+ReportKind = StrEnum("ReportKind", "survey acceptance")
+
+DueKind = StrEnum("DueKind", "survey_report acceptance_application rectification expert_scores annual_evaluation")
+
+Aggregation = StrEnum("Aggregation", "mean trimmed_mean")
+
+ExtensionStatus = StrEnum("ExtensionStatus", "pending approved refused")
 
 
-class Flag(StrEnum):
-    major = "major"
-    problematic = "problematic"
-    seasonal = "seasonal"
-
-
-class Category(StrEnum):
-    equipment = "equipment"
-    materials = "materials"
-    testing = "testing"
-    fuel_power = "fuel_power"
-    travel_meeting = "travel_meeting"
-    publication_ip = "publication_ip"
-    labor = "labor"
-    expert_consulting = "expert_consulting"
-    other = "other"
-    indirect = "indirect"
-
-
-class FundSource(StrEnum):
-    special = "special"
-    self_raised = "self_raised"
-
-
-class ReportKind(StrEnum):
-    survey = "survey"
-    acceptance = "acceptance"
-
-
-class DueKind(StrEnum):
-    survey_report = "survey_report"
-    acceptance_application = "acceptance_application"
-    rectification = "rectification"
-    expert_scores = "expert_scores"
-    annual_evaluation = "annual_evaluation"
-
-
+# `pass` is a keyword: the member is named pass_.
 class Grade(StrEnum):
     excellent = "excellent"
     good = "good"
@@ -91,14 +46,3 @@ class Recommendation(StrEnum):
     pass_ = "pass"
     rectify = "rectify"
     fail = "fail"
-
-
-class Aggregation(StrEnum):
-    mean = "mean"
-    trimmed_mean = "trimmed_mean"
-
-
-class ExtensionStatus(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    refused = "refused"
