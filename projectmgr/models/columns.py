@@ -82,6 +82,14 @@ class ProjectPart:
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
 
 
+class ProjectRow:
+    """A row that belongs to one project and is looked up through an index of its table's own that
+    begins with project_id (in the table's __table_args__): its own key and project_id, not indexed alone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+
+
 class ApplicationPart:
     """A row that belongs to one application and is looked up by it: its own key and the indexed
     application_id."""

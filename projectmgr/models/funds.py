@@ -1,12 +1,12 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type
-from .columns import BudgetColumns, ProjectPart, RecordedMoneyColumns
+from .columns import BudgetColumns, ProjectPart, ProjectRow, RecordedMoneyColumns
 from .enums import Category, FundSource
 from .types import Money
 
@@ -47,7 +47,7 @@ class SelfRaisedArrival(ProjectPart, RecordedMoneyColumns, db.Model):
     # from RecordedMoneyColumns: recorded_by_id, opening_balance, created_at
 
 
-class Expenditure(RecordedMoneyColumns, db.Model):
+class Expenditure(ProjectRow, RecordedMoneyColumns, db.Model):
     """An expenditure (经费支出), recorded as it happened even when it breaks a binding indicator."""
 
     __tablename__ = "expenditure"
@@ -56,8 +56,7 @@ class Expenditure(RecordedMoneyColumns, db.Model):
         Index("ix_expenditure_project_source_category", "project_id", "source", "category"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    # from ProjectRow: id, project_id
     date: Mapped[date]
     category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
     source: Mapped[FundSource] = mapped_column(enum_type(FundSource, "fund_source"))

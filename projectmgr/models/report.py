@@ -6,11 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import enum_type, utcnow
+from .columns import ProjectRow
 from .enums import ReportKind
 from .types import Fixed
 
 
-class Report(db.Model):
+class Report(ProjectRow, db.Model):
     """A survey (progress) or acceptance report with the achieved indicator values."""
 
     __tablename__ = "report"
@@ -20,8 +21,7 @@ class Report(db.Model):
         Index("ix_report_project_kind", "project_id", "kind", "submitted_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    # from ProjectRow: id, project_id
     kind: Mapped[ReportKind] = mapped_column(enum_type(ReportKind, "report_kind"))
     summary: Mapped[str] = mapped_column(Text)
     separate_account: Mapped[bool | None] = mapped_column(Boolean)
