@@ -70,22 +70,16 @@ CATEGORIES = {
 
 SOURCES = {"special": _l("Special funds"), "self_raised": _l("Self-raised funds")}
 
-DUE_KINDS = {
-    "survey_report": _l("Survey report"),
-    "acceptance_application": _l("Acceptance application"),
-    "rectification": _l("Rectification"),
-    "expert_scores": _l("Expert scores"),
-    "annual_evaluation": _l("Annual evaluation"),
+# Each due kind as a label, and as it reads inside a sentence ("The survey report of …"): the reminders' emails.
+_DUE_WORDS = {
+    "survey_report": (_l("Survey report"), _l("survey report")),
+    "acceptance_application": (_l("Acceptance application"), _l("acceptance application")),
+    "rectification": (_l("Rectification"), _l("rectification")),
+    "expert_scores": (_l("Expert scores"), _l("expert scores")),
+    "annual_evaluation": (_l("Annual evaluation"), _l("annual evaluation")),
 }
-
-# The same kinds as they read inside a sentence ("The survey report of …"): the reminders' emails.
-DUE_KINDS_IN_TEXT = {
-    "survey_report": _l("survey report"),
-    "acceptance_application": _l("acceptance application"),
-    "rectification": _l("rectification"),
-    "expert_scores": _l("expert scores"),
-    "annual_evaluation": _l("annual evaluation"),
-}
+DUE_KINDS = {kind: label for kind, (label, _in_text) in _DUE_WORDS.items()}
+DUE_KINDS_IN_TEXT = {kind: in_text for kind, (_label, in_text) in _DUE_WORDS.items()}
 
 GRADES = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Pass"), "fail": _l("Fail")}
 
