@@ -33,12 +33,7 @@ def enter_migrated(project: Project, state: State, actor: User, comment: str) ->
     project.state = state
     project.state_changed_at = utcnow()
     record = TransitionRecord(
-        project_id=project.id,
-        trigger=MIGRATE,
-        from_state=None,
-        to_state=state,
-        actor_id=actor.id,
-        comment=comment,
+        project_id=project.id, trigger=MIGRATE, from_state=None, to_state=state, actor_id=actor.id, comment=comment
     )
     db.session.add(record)
     return record

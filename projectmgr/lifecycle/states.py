@@ -12,16 +12,8 @@ CONCLUDED: tuple[State, ...] = (S.accepted, S.closed_out, S.failed)
 AFTER_CONCLUSION: tuple[State, ...] = (*CONCLUDED, S.evaluated)
 # Nothing more happens: funds and reports are closed.
 FINAL: tuple[State, ...] = (S.evaluated, S.terminated)
-# Before a conclusion: the project may still be terminated.
-BEFORE_CONCLUSION: tuple[State, ...] = (
-    S.approved,
-    S.in_progress,
-    S.mid_year_survey,
-    S.survey_submitted,
-    S.acceptance_applied,
-    S.under_review,
-    S.rectifying,
-)
+# Before a conclusion (neither concluded, evaluated nor terminated): the project may still be terminated.
+BEFORE_CONCLUSION: tuple[State, ...] = tuple(s for s in State if s not in (*AFTER_CONCLUSION, *FINAL))
 # The project runs, before its acceptance is applied for: an extension may be asked and decided.
 EXTENDABLE: tuple[State, ...] = (S.approved, S.in_progress, S.mid_year_survey, S.survey_submitted)
 # Before the acceptance is applied for, staff may set or adjust the task book's indicators (a project

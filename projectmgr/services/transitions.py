@@ -11,16 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Forbidden, StaleVersion, ValidationFailed
 from ..extensions import db
-from ..lifecycle import (
-    BY_TRIGGER,
-    NEVER_FOR_THIS_PROJECT,
-    TRIGGERS,
-    Actor,
+from ..lifecycle import BY_TRIGGER, TRIGGERS, Actor, Context, failed_checks, fire, parse_params, possible_triggers
+from ..lifecycle.guards import NEVER_FOR_THIS_PROJECT
+from ..lifecycle.table import (
     Assign,
     CloseDue,
     ClosePanel,
     Conclude,
-    Context,
     Effect,
     FormPanel,
     OpenDue,
@@ -28,10 +25,6 @@ from ..lifecycle import (
     ReopenDue,
     RuleFrom,
     StartRectification,
-    failed_checks,
-    fire,
-    parse_params,
-    possible_triggers,
 )
 from ..models import DueKind, Level, Project, State, User
 from ..permissions import SYSTEM, SystemActor, is_project_owner
