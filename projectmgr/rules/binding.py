@@ -10,17 +10,9 @@ from typing import Any
 from projectmgr.rules.money import format_money
 from projectmgr.rules.settings import RuleSettings
 
-CATEGORIES = (
-    "equipment",
-    "materials",
-    "testing",
-    "fuel_power",
-    "travel_meeting",
-    "publication_ip",
-    "labor",
-    "expert_consulting",
-    "other",
-    "indirect",
+# The budget categories: models.Category's values, in its order (the rules do not import the models).
+CATEGORIES = tuple(
+    "equipment materials testing fuel_power travel_meeting publication_ip labor expert_consulting other indirect".split()
 )
 
 HARD = "hard"
