@@ -10,8 +10,10 @@ from ..permissions import ACCOUNT_EDITORS, READERS, SETTINGS_KEEPERS, STAFF
 from ..services import accounts, registry, settings
 from ..services.account_settings import change_settings, settings_state
 from . import schemas
-from .core import paginate, route
+from .core import paginate, tagged_route
 from .serialize import organization_json, plan_json, user_json
+
+route = tagged_route("registry")
 
 
 @route("/me", summary="The signed-in user", tag="auth")
@@ -19,15 +21,7 @@ def get_me(user):
     return user_json(user)
 
 
-@route(
-    "/organizations",
-    "POST",
-    summary="Register an undertaking organization",
-    tag="registry",
-    body=schemas.OrganizationIn,
-    status=201,
-    roles=STAFF,
-)
+@route("/organizations", "POST", summary="Register an undertaking organization", status=201, roles=STAFF)
 def post_organization(user, data: schemas.OrganizationIn):
     return organization_json(registry.create_organization(data.name, data.kind, data.credit_code))
 
@@ -35,7 +29,6 @@ def post_organization(user, data: schemas.OrganizationIn):
 @route(
     "/organizations",
     summary="List organizations",
-    tag="registry",
     query={"page": "", "per_page": ""},
     roles=READERS.refusing(_l("Only bureau staff and leaders list organizations.")),
 )
@@ -47,8 +40,6 @@ def list_organizations(user):
     "/users",
     "POST",
     summary="Create a user (admin: any role; staff: owners and experts)",
-    tag="registry",
-    body=schemas.UserIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff and admins create users.")),
 )
@@ -69,7 +60,6 @@ def post_user(user, data: schemas.UserIn):
 @route(
     "/users",
     summary="List users",
-    tag="registry",
     query={"role": "filter by role", "page": "", "per_page": ""},
     roles=STAFF.refusing(_l("Only bureau staff list users.")),
 )
@@ -89,8 +79,6 @@ def list_users(user):
     "PATCH",
     summary="Change an account's role and/or organization (admin; never one's own); each change is "
     "in the security log with the old and new values",
-    tag="registry",
-    body=schemas.AccountChangeIn,
     roles=ACCOUNT_EDITORS,
 )
 def patch_user(user, user_id: int, data: schemas.AccountChangeIn):
@@ -103,7 +91,6 @@ def patch_user(user, user_id: int, data: schemas.AccountChangeIn):
 @route(
     "/security-settings",
     summary="The password and lockout settings in force, the server's defaults and which are stored",
-    tag="registry",
     roles=SETTINGS_KEEPERS,
 )
 def get_security_settings(user):
@@ -114,26 +101,24 @@ def get_security_settings(user):
     "/security-settings",
     "PUT",
     summary="Change the password and lockout settings (the security officer; all six, within their bounds)",
-    tag="registry",
-    body=schemas.SecuritySettingsIn,
     roles=SETTINGS_KEEPERS,
 )
-def put_security_settings(user, data):
+def put_security_settings(user, data: schemas.SecuritySettingsIn):
     change_settings(user, data.model_dump())
     return settings_state()
 
 
-@route("/plans", "POST", summary="Create a plan", tag="registry", body=schemas.PlanIn, status=201, roles=STAFF)
+@route("/plans", "POST", summary="Create a plan", status=201, roles=STAFF)
 def post_plan(user, data: schemas.PlanIn):
     plan = registry.create_plan(settings(), **data.model_dump())
     return plan_json(plan)
 
 
-@route("/plans", summary="List plans", tag="registry", query={"page": "", "per_page": ""})
+@route("/plans", summary="List plans", query={"page": "", "per_page": ""})
 def list_plans(user):
     return paginate(select(Plan).order_by(Plan.year.desc(), Plan.id), lambda row: plan_json(row[0]))
 
 
-@route("/plans/<int:plan_id>", summary="One plan", tag="registry")
+@route("/plans/<int:plan_id>", summary="One plan")
 def get_plan(user, plan_id: int):
     return plan_json(registry.get_or_404(Plan, plan_id, _l("plan")))

@@ -16,12 +16,14 @@ from ..services.applications.export import call_workbook
 from ..services.attachments import storage_dir
 from ..services.project_view import day
 from . import application_schemas as bodies
-from .core import ENDPOINTS, paginate, q_enum, q_int, q_year, route
+from .core import ENDPOINTS, paginate, q_enum, q_int, q_year, tagged_route
 from .exports import _lang as export_lang
 from .exports import file_route
 from .projects import registration_input
 from .schemas import ConflictIn, PanelIn, ScoresIn
 from .serialize import conflict_json, panel_members_json, score_json
+
+route = tagged_route("applications")
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
     "an owner of the applying organization"
@@ -36,8 +38,6 @@ CHECKERS = STAFF.refusing(_l("Only bureau staff check, review and approve applic
     "/calls",
     "POST",
     summary="Publish a call for a municipal plan, with its window",
-    tag="applications",
-    body=bodies.CallIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff publish calls.")),
 )
@@ -46,13 +46,13 @@ def post_call(user, data: bodies.CallIn):
     return view.call_json(call, date.today())
 
 
-@route("/calls", summary="Calls (owners: the open ones)", tag="applications", query={"page": "", "per_page": ""})
+@route("/calls", summary="Calls (owners: the open ones)", query={"page": "", "per_page": ""})
 def list_calls(user):
     today = date.today()
     return paginate(calls.call_query(user, today), lambda row: view.call_json(row[0], today))
 
 
-@route("/calls/<int:call_id>", summary="A call", tag="applications")
+@route("/calls/<int:call_id>", summary="A call")
 def get_call(user, call_id: int):
     return view.call_json(calls.find_call(user, call_id), date.today())
 
@@ -60,7 +60,6 @@ def get_call(user, call_id: int):
 @route(
     "/calls/<int:call_id>/ranking",
     summary="The call's applications by aggregate score, with requested and suggested funds",
-    tag="applications",
     roles=CHECKERS,
 )
 def get_ranking(user, call_id: int):
@@ -75,7 +74,6 @@ def get_ranking(user, call_id: int):
     "/calls/<int:call_id>/export.xlsx",
     summary="The call's applications and its ranking as an Excel workbook",
     tag="applications",
-    query={},
     roles=CHECKERS,
 )
 def export_call(user, call_id: int):
@@ -90,8 +88,6 @@ def export_call(user, call_id: int):
     "/applications",
     "POST",
     summary="Apply to a call (a draft); the same field rules as POST /projects",
-    tag="applications",
-    body=ApplicationIn,
     status=201,
     roles=APPLICANT,
 )
@@ -104,8 +100,6 @@ def post_application(user, data: ApplicationIn):
     "/applications/<int:application_id>",
     "PATCH",
     summary="Edit a draft (or returned) application; the whole is validated again",
-    tag="applications",
-    body=ApplicationPatchIn,
     roles=APPLICANT,
 )
 def patch_application(user, application_id: int, data: ApplicationPatchIn):
@@ -117,7 +111,6 @@ def patch_application(user, application_id: int, data: ApplicationPatchIn):
 @route(
     "/applications",
     summary="Applications (staff: all; owners: their organization's; experts: their review panels')",
-    tag="applications",
     query={"call_id": "call id", "state": "application state", "organization_id": "", "page": "", "per_page": ""},
 )
 def list_applications(user):
@@ -130,7 +123,7 @@ def list_applications(user):
     return paginate(query, lambda row: view.application_summary(row[0]), count)
 
 
-@route("/applications/<int:application_id>", summary="An application with its history", tag="applications")
+@route("/applications/<int:application_id>", summary="An application with its history")
 def get_application(user, application_id: int):
     return view.application_detail(forms.find_application(user, application_id), user, settings(), date.today())
 
@@ -139,8 +132,6 @@ def get_application(user, application_id: int):
     "/applications/<int:application_id>/transitions",
     "POST",
     summary="Fire an application trigger",
-    tag="applications",
-    body=bodies.ApplicationTransitionIn,
     roles="per trigger: staff, or an owner of the applying organization",
 )
 def post_application_transition(user, application_id: int, data: bodies.ApplicationTransitionIn):
@@ -158,7 +149,6 @@ def post_application_transition(user, application_id: int, data: bodies.Applicat
     "/applications/<int:application_id>/attachments",
     "POST",
     summary="Attach a file (multipart fields `file` and `kind`: application_form, business_licence, audit_report)",
-    tag="applications",
     status=201,
     roles=APPLICANT,
 )
@@ -186,8 +176,6 @@ def post_application_attachment(user, application_id: int):
     "/applications/<int:application_id>/panel",
     "PUT",
     summary="Choose or draw the approval-review panel (the acceptance panel rules)",
-    tag="applications",
-    body=PanelIn,
     roles=STAFF.refusing(_l("Only bureau staff form panels.")),
 )
 def put_application_panel(user, application_id: int, data: PanelIn):
@@ -216,8 +204,6 @@ def put_application_panel(user, application_id: int, data: PanelIn):
     "/applications/<int:application_id>/panel/conflict",
     "POST",
     summary="A review panel member declares a conflict of interest (回避)",
-    tag="applications",
-    body=ConflictIn,
     roles="review panel members",
 )
 def post_application_conflict(user, application_id: int, data: ConflictIn):
@@ -229,8 +215,6 @@ def post_application_conflict(user, application_id: int, data: ConflictIn):
     "/applications/<int:application_id>/scores/me",
     "PUT",
     summary="Submit or edit my approval-review scores (until the review is concluded)",
-    tag="applications",
-    body=ScoresIn,
     roles=EXPERTS.refusing(_l("Only panel members score.")).noting("review panel members"),
 )
 def put_application_scores(user, application_id: int, data: ScoresIn):
@@ -244,7 +228,6 @@ def put_application_scores(user, application_id: int, data: ScoresIn):
 @route(
     "/applications/<int:application_id>/scores",
     summary="Review scores, blind per role (staff: all; member: own; applicant: aggregate after the review)",
-    tag="applications",
 )
 def get_application_scores(user, application_id: int):
     return review.scores_view(user, forms.find_application(user, application_id))
@@ -253,7 +236,7 @@ def get_application_scores(user, application_id: int):
 # --- the public notice and objections -------------------------------------------------------
 
 
-@route("/notice", summary="Applications on public notice (公示), for every signed-in user", tag="applications")
+@route("/notice", summary="Applications on public notice (公示), for every signed-in user")
 def get_notice(user):
     require(can_read_public_notice(user), _("Sign in to read the public notice."))
     today = date.today()
@@ -264,8 +247,6 @@ def get_notice(user):
     "/applications/<int:application_id>/objections",
     "POST",
     summary="Raise an objection during the public notice",
-    tag="applications",
-    body=bodies.ObjectionIn,
     status=201,
 )
 def post_objection(user, application_id: int, data: bodies.ObjectionIn):
@@ -278,8 +259,6 @@ def post_objection(user, application_id: int, data: bodies.ObjectionIn):
     "/objections/<int:objection_id>/resolve",
     "POST",
     summary="Resolve an objection (upheld or not, with a comment)",
-    tag="applications",
-    body=bodies.ResolveIn,
     roles=STAFF.refusing(_l("Only bureau staff resolve objections.")),
 )
 def post_resolve(user, objection_id: int, data: bodies.ResolveIn):
@@ -294,8 +273,6 @@ def post_resolve(user, objection_id: int, data: bodies.ResolveIn):
     "/recommendations",
     "POST",
     summary="Recommend an application (or a project directly) to a provincial or national programme",
-    tag="applications",
-    body=bodies.RecommendationIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff recommend upward.")),
 )
@@ -309,8 +286,6 @@ def post_recommendation(user, data: bodies.RecommendationIn):
     "/recommendations/<int:recommendation_id>/outcome",
     "POST",
     summary="Record the higher authority's outcome; a win with a plan registers the project (from the application, or from `project`)",
-    tag="applications",
-    body=bodies.OutcomeIn,
     roles=STAFF.refusing(_l("Only bureau staff record outcomes.")),
 )
 def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
@@ -339,7 +314,6 @@ def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
 @route(
     "/recommendations",
     summary="Recommendations upward",
-    tag="applications",
     query={"year": "", "level": "national|provincial", "outcome": "won|not_won|pending", "page": "", "per_page": ""},
     roles=READERS,
 )

@@ -14,7 +14,9 @@ from ..services import accounts, signin
 from ..services.account_settings import account_settings
 from ..services.registry import get_or_404, revoke_token, token_for
 from . import schemas
-from .core import paginate, q_date, q_int, route
+from .core import paginate, q_date, q_int, tagged_route
+
+route = tagged_route("auth")
 
 
 def _refuse(message: str):
@@ -27,8 +29,6 @@ def _refuse(message: str):
     "POST",
     summary="Sign in: exchange username, password (and `totp`, the one-time code, where the account has a "
     "second factor) for a bearer token; 10 failures in 15 minutes → 429, 5 for one account lock it",
-    tag="auth",
-    body=schemas.TokenIn,
     auth=False,
     roles="anyone",
     decorators=(signin_limit,),
@@ -63,7 +63,7 @@ def _current_secret() -> str:
     return request.headers["Authorization"].partition(" ")[2].strip()
 
 
-@route("/auth/token", "DELETE", summary="Revoke the token used for this request", tag="auth")
+@route("/auth/token", "DELETE", summary="Revoke the token used for this request")
 def delete_token(user):
     revoke_token(_current_secret())
     return {"revoked": True}
@@ -82,13 +82,13 @@ def token_json(token, current_id: int | None) -> dict:
     }
 
 
-@route("/auth/tokens", summary="Your own API tokens (newest first), never their secrets", tag="auth")
+@route("/auth/tokens", summary="Your own API tokens (newest first), never their secrets")
 def list_tokens(user):
     current = token_for(_current_secret())
     return {"items": [token_json(t, current.id if current else None) for t in accounts.tokens_of(user)]}
 
 
-@route("/auth/tokens/<int:token_id>", "DELETE", summary="Revoke one of your own tokens", tag="auth")
+@route("/auth/tokens/<int:token_id>", "DELETE", summary="Revoke one of your own tokens")
 def delete_own_token(user, token_id: int):
     current = token_for(_current_secret())
     return token_json(accounts.revoke_own_token(user, token_id), current.id if current else None)

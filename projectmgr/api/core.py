@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import wraps
+from functools import partial, wraps
+from typing import get_type_hints
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -113,17 +114,19 @@ def route(
     *,
     summary: str,
     tag: str,
-    body: type[BaseModel] | None = None,
     query: dict[str, str] | None = None,
     auth: bool = True,
     status: int = 200,
     roles: Roles | str = "any signed-in user",
     decorators: tuple = (),
 ):
-    """Register an API view. The view gets `user` (and `data` when there is a body) and returns
-    a JSON-able value; this wrapper commits it through `committing()` (any error rolls back)."""
+    """Register an API view. The view gets `user` (and `data`, the body parsed as the model its
+    annotation names, when it takes one) and returns a JSON-able value; this wrapper commits it
+    through `committing()` (any error rolls back)."""
 
     def decorate(fn: Callable):
+        body = get_type_hints(fn).get("data")
+
         @wraps(fn)
         def view(**kwargs):
             try:
@@ -150,6 +153,11 @@ def route(
         return view
 
     return decorate
+
+
+def tagged_route(tag: str) -> Callable:
+    """`route` for a module whose routes share one OpenAPI tag (a route may still name another)."""
+    return partial(route, tag=tag)
 
 
 # --- query-string parsing: every bad value is a 422 naming the parameter ----------------------

@@ -12,7 +12,9 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body
 from ..services import evaluation as service
 from ..services import settings
-from .core import as_of, paginate, q_year, route
+from .core import as_of, paginate, q_year, tagged_route
+
+route = tagged_route("evaluation")
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff run the annual evaluation."))
 READERS = ALL_READERS.refusing(_l("The annual evaluation is for bureau staff and leaders."))
@@ -39,8 +41,6 @@ def _year() -> int:
     "POST",
     summary="Open (or refresh) a year's evaluation: propose a grade for every project active in it; "
     "`confirm` also confirms every unconfirmed proposal as proposed",
-    tag="evaluation",
-    body=EvaluationRunIn,
     query={"as_of": "YYYY-MM-DD"},
     roles=STAFF,
 )
@@ -59,7 +59,6 @@ def run_evaluation(user, data: EvaluationRunIn):
 @route(
     "/evaluations",
     summary="A year's evaluations: factors, score, proposed and confirmed grade",
-    tag="evaluation",
     query={"year": "the evaluated year (default: this year)", "page": "", "per_page": ""},
     roles=READERS,
 )
@@ -70,7 +69,6 @@ def list_evaluations(user):
 @route(
     "/evaluations/report",
     summary="A year's grades by level, plan and industry (unconfirmed proposals count as `unconfirmed`)",
-    tag="evaluation",
     query={"year": "the evaluated year"},
     roles=READERS,
 )
@@ -87,12 +85,7 @@ def evaluation_report(user):
     }
 
 
-@route(
-    "/evaluations/<int:evaluation_id>",
-    summary="One evaluation with the history of its grade",
-    tag="evaluation",
-    roles=READERS,
-)
+@route("/evaluations/<int:evaluation_id>", summary="One evaluation with the history of its grade", roles=READERS)
 def get_evaluation(user, evaluation_id: int):
     ev = service.find_evaluation(evaluation_id)
     return service.evaluation_json(ev) | {"history": service.history_json(ev)}
@@ -103,8 +96,6 @@ def get_evaluation(user, evaluation_id: int):
     "POST",
     summary="Confirm the proposed grade, or set another with a reason (kept in the history); "
     "a concluded project moves to `evaluated`",
-    tag="evaluation",
-    body=EvaluationConfirmIn,
     query={"as_of": "YYYY-MM-DD"},
     roles=STAFF,
 )

@@ -14,8 +14,10 @@ from ..extensions import db
 from ..models import DueKind, Flag, Level
 from ..permissions import READERS, STAFF, Roles
 from ..services import excel, settings
-from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_year, route
+from .core import ENDPOINTS, Endpoint, as_of, bearer_user, bp, error_response, q_enum, q_year, tagged_route
 from .projects import project_filters
+
+route = tagged_route("excel")
 
 EXPORTERS = READERS.refusing(_l("Exports are for bureau staff and leaders."))
 LANG = {"lang": "zh|en: header language (default: the caller's locale, else zh)"}
@@ -28,7 +30,7 @@ def _lang() -> str:
     return excel.current_lang()
 
 
-def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: Roles = EXPORTERS):
+def file_route(rule: str, *, summary: str, tag: str = "excel", query: dict | None = None, roles: Roles = EXPORTERS):
     """A GET that answers with an .xlsx file (or the documented error body)."""
 
     def decorate(fn):
@@ -46,7 +48,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: Roles =
             return xlsx_response(stream, name)
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=["GET"])
-        endpoint = Endpoint(rule, "GET", summary, tag, None, {**query, **LANG}, True, 200, roles)
+        endpoint = Endpoint(rule, "GET", summary, tag, None, {**(query or {}), **LANG}, True, 200, roles)
         ENDPOINTS.append(endpoint)
         return view
 
@@ -57,9 +59,7 @@ def file_route(rule: str, *, summary: str, tag: str, query: dict, roles: Roles =
     "/exports/projects.xlsx",
     summary="The project list with the same filters as GET /projects, with budget lines and indicators "
     "(the import template's layout: re-importable)",
-    tag="excel",
     query={"state": "", "level": "", "plan_id": "", "organization_id": "", "flag": "", "q": ""},
-    roles=EXPORTERS,
 )
 def export_projects(user):
     filters = project_filters()
@@ -69,9 +69,7 @@ def export_projects(user):
 @file_route(
     "/exports/overdue.xlsx",
     summary="The overdue list (same filters and order as GET /overdue)",
-    tag="excel",
     query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": ""},
-    roles=EXPORTERS,
 )
 def export_overdue(user):
     flag = q_enum("flag", Flag)
@@ -83,9 +81,7 @@ def export_overdue(user):
 @file_route(
     "/exports/ledger.xlsx",
     summary="A year's target ledger (editable and re-importable with POST /imports/ledger)",
-    tag="excel",
     query={"year": "", "as_of": "YYYY-MM-DD"},
-    roles=EXPORTERS,
 )
 def export_ledger(user):
     when = as_of()
@@ -96,9 +92,7 @@ def export_ledger(user):
 @file_route(
     "/exports/evaluation.xlsx",
     summary="A year's annual evaluation: factors, score, proposed and confirmed grades",
-    tag="excel",
     query={"year": ""},
-    roles=EXPORTERS,
 )
 def export_evaluation(user):
     from datetime import date
@@ -110,9 +104,6 @@ def export_evaluation(user):
 @file_route(
     "/imports/projects/template.xlsx",
     summary="The empty project import template (sheets: projects, budget lines, indicators)",
-    tag="excel",
-    query={},
-    roles=EXPORTERS,
 )
 def import_template(user):
     return excel.template(_lang()), "projects-template.xlsx"
@@ -130,7 +121,6 @@ def _upload():
     "POST",
     summary="Import projects with budget lines and indicators from the template (multipart field `file`). "
     "All or nothing: 422 `validation_error` with details [{sheet, row, column, header, message}]",
-    tag="excel",
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff import projects.")),
 )
@@ -146,7 +136,6 @@ def import_projects(user):
     "POST",
     summary="Apply an edited ledger export (multipart field `file`): rows with an ID update the target, "
     "rows without add one, a changed achieved value becomes a progress entry. All or nothing.",
-    tag="excel",
     query={"as_of": "YYYY-MM-DD"},
     roles=STAFF.refusing(_l("Only bureau staff keep the target ledger.")),
 )

@@ -13,7 +13,9 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body, Line, PositiveQuantity, Quantity, Text
 from ..services import ledger as service
 from ..services import settings
-from .core import as_of, q_year, route
+from .core import as_of, q_year, tagged_route
+
+route = tagged_route("ledger")
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff keep the target ledger."))
 READERS = ALL_READERS.refusing(_l("The target ledger is for bureau staff and leaders."))
@@ -53,7 +55,6 @@ def _input(data: TargetIn) -> service.TargetInput:
 @route(
     "/ledger",
     summary="A year's targets as a tree (depth-first): value, progress, share of the year gone, status",
-    tag="ledger",
     query={"year": "default: this year", "as_of": "YYYY-MM-DD"},
     roles=READERS,
 )
@@ -64,9 +65,7 @@ def get_ledger(user):
     return {"year": year, "as_of": when.isoformat(), "items": [service.view_json(v) for v in views]}
 
 
-@route(
-    "/ledger/metrics", summary="The named metrics a target's progress can be computed by", tag="ledger", roles=READERS
-)
+@route("/ledger/metrics", summary="The named metrics a target's progress can be computed by", roles=READERS)
 def get_metrics(user):
     return {
         "items": [
@@ -76,15 +75,7 @@ def get_metrics(user):
     }
 
 
-@route(
-    "/ledger/targets",
-    "POST",
-    summary="Add a target or sub-target",
-    tag="ledger",
-    body=TargetIn,
-    status=201,
-    roles=STAFF,
-)
+@route("/ledger/targets", "POST", summary="Add a target or sub-target", status=201, roles=STAFF)
 def create_target(user, data: TargetIn):
     target = service.create_target(user, _input(data))
     view = _view(target, date.today())
@@ -94,7 +85,6 @@ def create_target(user, data: TargetIn):
 @route(
     "/ledger/targets/<int:target_id>",
     summary="A target with its progress entries",
-    tag="ledger",
     query={"as_of": "YYYY-MM-DD"},
     roles=READERS,
 )
@@ -104,7 +94,7 @@ def get_target(user, target_id: int):
     return service.view_json(view) | {"entries": [service.entry_json(e) for e in target.entries]}
 
 
-@route("/ledger/targets/<int:target_id>", "PUT", summary="Change a target", tag="ledger", body=TargetIn, roles=STAFF)
+@route("/ledger/targets/<int:target_id>", "PUT", summary="Change a target", roles=STAFF)
 def update_target(user, target_id: int, data: TargetIn):
     target = service.update_target(user, service.find_target(target_id), _input(data))
     view = _view(target, date.today())
@@ -115,8 +105,6 @@ def update_target(user, target_id: int, data: TargetIn):
     "/ledger/targets/<int:target_id>/progress",
     "POST",
     summary="Enter progress by hand: the value reached so far, with a note (evidence files: the web page)",
-    tag="ledger",
-    body=ProgressIn,
     status=201,
     roles=STAFF,
 )

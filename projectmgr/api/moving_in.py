@@ -10,7 +10,9 @@ from ..permissions import STAFF
 from ..services import moving_in, settings
 from ..services.project_view import instant
 from . import schemas
-from .core import ENDPOINTS, as_of, route
+from .core import ENDPOINTS, as_of, tagged_route
+
+route = tagged_route("moving in")
 
 MOVERS = STAFF.refusing(_l("Only bureau staff import projects."))
 
@@ -27,7 +29,6 @@ def _file() -> tuple[str, bytes]:
     "POST",
     summary="Upload a bureau's own workbook (.xlsx, or .csv in UTF-8 or GB18030; multipart field `file`): "
     "its sheets, each with the header row found and every column's suggested field",
-    tag="moving in",
     status=201,
     roles=MOVERS,
 )
@@ -45,8 +46,6 @@ def upload_workbook(user):
     "PUT",
     summary="Choose the sheet and map its columns (remembered for the next import): the preview, "
     "every problem at its cell, and what a commit would create. Writes no project.",
-    tag="moving in",
-    body=schemas.MappingIn,
     query={"as_of": "YYYY-MM-DD"},
     roles=MOVERS,
 )
@@ -67,7 +66,6 @@ def map_workbook(user, workbook_id: int, data: schemas.MappingIn):
     summary="Commit the mapped workbook, all or nothing: projects at their states with opening balances, "
     "due items and a `migrate` history row; codes that exist already are skipped. "
     "422 `validation_error` with the preview's errors in details and nothing written.",
-    tag="moving in",
     query={"as_of": "YYYY-MM-DD"},
     roles=MOVERS,
 )

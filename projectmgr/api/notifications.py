@@ -6,7 +6,9 @@ from ..models import Notification
 from ..schemas import Body
 from ..services import reminders
 from ..services.project_view import day, instant
-from .core import paginate, route
+from .core import paginate, tagged_route
+
+route = tagged_route("notifications")
 
 
 class EmailRemindersIn(Body):
@@ -36,7 +38,6 @@ def notification_json(n: Notification) -> dict:
 @route(
     "/notifications",
     summary="The caller's notifications, newest first (unread=1: unread only); subject and body in their language",
-    tag="notifications",
     query={"unread": "1: unread only", "page": "", "per_page": ""},
 )
 def list_notifications(user):
@@ -46,17 +47,12 @@ def list_notifications(user):
     return result
 
 
-@route(
-    "/notifications/<int:notification_id>/read",
-    "POST",
-    summary="Mark one of the caller's notifications read",
-    tag="notifications",
-)
+@route("/notifications/<int:notification_id>/read", "POST", summary="Mark one of the caller's notifications read")
 def read_notification(user, notification_id: int):
     return notification_json(reminders.mark_read(user, notification_id))
 
 
-@route("/notifications/read-all", "POST", summary="Mark all the caller's notifications read", tag="notifications")
+@route("/notifications/read-all", "POST", summary="Mark all the caller's notifications read")
 def read_all_notifications(user):
     return {"marked": reminders.mark_all_read(user)}
 
@@ -65,8 +61,6 @@ def read_all_notifications(user):
     "/me/email-reminders",
     "PUT",
     summary="Switch the caller's email reminders on or off (escalations are emailed regardless)",
-    tag="notifications",
-    body=EmailRemindersIn,
 )
 def put_email_reminders(user, data: EmailRemindersIn):
     reminders.set_email_reminders(user, data.enabled)

@@ -15,13 +15,14 @@ from ..services.radar import radar_total
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
 from ..summary_cache import cached
-from .core import as_of, encoded_json, json_answer, page_args, q_enum, route
+from .core import as_of, encoded_json, json_answer, page_args, q_enum, tagged_route
+
+route = tagged_route("tracking")
 
 
 @route(
     "/overdue",
     summary="Open due items past their due date: key-tracking first, then most days overdue",
-    tag="tracking",
     query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": "", "page": "", "per_page": ""},
     roles=READERS.refusing(_l("The overdue radar is for bureau staff and leaders.")),
 )
@@ -68,7 +69,6 @@ def _overdue_page(when, rules, filters) -> dict:
     "/sweep",
     "POST",
     summary="Apply the expire transitions due on as_of and queue the reminders due; reports what changed",
-    tag="tracking",
     query={"as_of": "YYYY-MM-DD"},
     roles=STAFF.refusing(_l("Only bureau staff run the sweep.")),
 )

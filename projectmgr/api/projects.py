@@ -27,8 +27,10 @@ from ..services.projects import (
 from ..services.transitions import transition
 from ..summary_cache import cached
 from . import schemas
-from .core import as_of, encoded_json, json_answer, make_cursor, page_args, q_enum, q_int, read_cursor, route
+from .core import as_of, encoded_json, json_answer, make_cursor, page_args, q_enum, q_int, read_cursor, tagged_route
 from .serialize import application_step_json, project_step_json
+
+route = tagged_route("projects")
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
 
@@ -60,8 +62,6 @@ def registration_input(data, **given) -> ProjectInput:
     "/projects",
     "POST",
     summary="Register a project",
-    tag="projects",
-    body=ProjectIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff register projects.")),
 )
@@ -75,7 +75,6 @@ def create_project(user, data: ProjectIn):
 @route(
     "/projects",
     summary="List projects (owners: their organization's; experts: their panels')",
-    tag="projects",
     query={
         "state": "state name",
         "level": "national|provincial|municipal",
@@ -115,7 +114,6 @@ def list_projects(user):
 @route(
     "/projects/<int:project_id>",
     summary="A project with its figures, checks, due items and allowed triggers",
-    tag="projects",
     query={"as_of": "YYYY-MM-DD"},
 )
 def get_project(user, project_id: int):
@@ -126,8 +124,6 @@ def get_project(user, project_id: int):
     "/projects/<int:project_id>/flags",
     "PUT",
     summary="Set the key-tracking flags",
-    tag="projects",
-    body=schemas.FlagsIn,
     roles=STAFF.refusing(_l("Only bureau staff flag projects.")),
 )
 def put_flags(user, project_id: int, data: schemas.FlagsIn):
@@ -152,7 +148,6 @@ def put_flags(user, project_id: int, data: schemas.FlagsIn):
     "POST",
     summary="Fire a lifecycle trigger",
     tag="lifecycle",
-    body=schemas.TransitionIn,
     roles="per trigger: staff, or the project's owner",
 )
 def post_transition(user, project_id: int, data: schemas.TransitionIn):
@@ -189,7 +184,6 @@ def get_history(user, project_id: int):
     "POST",
     summary="Record a disbursement of special funds",
     tag="funds",
-    body=schemas.DisbursementIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff record disbursements.")),
 )
@@ -204,7 +198,6 @@ def post_disbursement(user, project_id: int, data: schemas.DisbursementIn):
     "POST",
     summary="Record self-raised funds received",
     tag="funds",
-    body=schemas.SelfRaisedIn,
     status=201,
     roles=OWNER,
 )
@@ -225,7 +218,6 @@ def post_self_raised(user, project_id: int, data: schemas.SelfRaisedIn):
     "POST",
     summary="Record an expenditure",
     tag="funds",
-    body=schemas.ExpenditureIn,
     status=201,
     roles=OWNER,
 )
@@ -248,7 +240,6 @@ def post_expenditure(user, project_id: int, data: schemas.ExpenditureIn):
     "POST",
     summary="Submit a survey or acceptance report",
     tag="reports",
-    body=schemas.ReportIn,
     status=201,
     roles=OWNER,
 )
@@ -272,7 +263,6 @@ def post_report(user, project_id: int, data: schemas.ReportIn):
     "POST",
     summary="Request an extension (at most once, ≤ 12 months)",
     tag="lifecycle",
-    body=schemas.ExtensionIn,
     status=201,
     roles=OWNER,
 )
@@ -293,7 +283,6 @@ def post_extension(user, project_id: int, data: schemas.ExtensionIn):
     summary="Approve or refuse the extension request",
     tag="lifecycle",
     query={"as_of": "YYYY-MM-DD"},
-    body=schemas.ExtensionDecisionIn,
     roles=STAFF.refusing(_l("Only bureau staff decide extension requests.")),
 )
 def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisionIn):
@@ -307,9 +296,7 @@ def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisi
     "/projects/<int:project_id>/indicators",
     "PUT",
     summary="Set or adjust the task book's indicators, before the acceptance is applied for",
-    tag="projects",
     query={"as_of": "YYYY-MM-DD"},
-    body=schemas.IndicatorsIn,
     roles=STAFF.refusing(_l("Only bureau staff set a project's indicators.")),
 )
 def put_indicators(user, project_id: int, data: schemas.IndicatorsIn):

@@ -14,8 +14,10 @@ from ..services.applications import review as application_review
 from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
-from .core import paginate, route
+from .core import paginate, tagged_route
 from .serialize import conflict_json, panel_members_json, score_json
+
+route = tagged_route("acceptance")
 
 
 def _panel_json(panel, show_seed: bool) -> dict:
@@ -48,7 +50,6 @@ def _criteria(sheet) -> list[dict]:
 @route(
     "/scoresheet",
     summary="The default acceptance scoresheet, or with kind=approval the approval-review sheet (100 points)",
-    tag="acceptance",
     query={"kind": "acceptance|approval"},
 )
 def get_scoresheet(user):
@@ -63,8 +64,6 @@ def get_scoresheet(user):
     "/projects/<int:project_id>/panel",
     "PUT",
     summary="Choose or draw the acceptance panel; replaces members who declared a conflict during the review",
-    tag="acceptance",
-    body=schemas.PanelIn,
     roles=STAFF.refusing(_l("Only bureau staff form panels.")),
 )
 def put_panel(user, project_id: int, data: schemas.PanelIn):
@@ -83,7 +82,6 @@ def put_panel(user, project_id: int, data: schemas.PanelIn):
 @route(
     "/projects/<int:project_id>/panel",
     summary="The current acceptance panel",
-    tag="acceptance",
     roles="staff, leader, admin, panel members",
 )
 def get_panel(user, project_id: int):
@@ -103,8 +101,6 @@ def get_panel(user, project_id: int):
     "/projects/<int:project_id>/panel/conflict",
     "POST",
     summary="A panel member declares a conflict of interest (回避)",
-    tag="acceptance",
-    body=schemas.ConflictIn,
     roles="panel members",
 )
 def post_conflict(user, project_id: int, data: schemas.ConflictIn):
@@ -116,8 +112,6 @@ def post_conflict(user, project_id: int, data: schemas.ConflictIn):
     "/projects/<int:project_id>/scores/me",
     "PUT",
     summary="Submit or edit my scores (until the conclusion)",
-    tag="acceptance",
-    body=schemas.ScoresIn,
     roles=EXPERTS.refusing(_l("Only panel members score.")).noting("panel members"),
 )
 def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
@@ -129,19 +123,12 @@ def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
 @route(
     "/projects/<int:project_id>/scores",
     summary="Scores, blind per role (staff: all; member: own until the conclusion; owner: aggregate after it)",
-    tag="acceptance",
 )
 def get_scores(user, project_id: int):
     return panels.scores_view(user, find_project(user, project_id))
 
 
-@route(
-    "/reviews",
-    summary="The projects whose panel I sit on",
-    tag="acceptance",
-    roles=EXPERTS,
-    query={"page": "", "per_page": ""},
-)
+@route("/reviews", summary="The projects whose panel I sit on", roles=EXPERTS, query={"page": "", "per_page": ""})
 def get_reviews(user):
 
     def item(row) -> dict:
