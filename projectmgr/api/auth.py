@@ -24,16 +24,10 @@ def _refuse(message: str):
     raise Unauthorized(message)
 
 
-@route(
-    "/auth/token",
-    "POST",
-    summary="Sign in: exchange username, password (and `totp`, the one-time code, where the account has a "
-    "second factor) for a bearer token; 10 failures in 15 minutes → 429, 5 for one account lock it",
-    auth=False,
-    roles="anyone",
-    decorators=(signin_limit,),
-)
+@route("/auth/token", "POST", auth=False, roles="anyone", decorators=(signin_limit,))
 def post_token(data: schemas.TokenIn):
+    """Sign in: exchange username, password (and `totp`, the one-time code, where the account has a second factor) for a
+    bearer token; 10 failures in 15 minutes → 429, 5 for one account lock it"""
     cfg = account_settings()
     step = signin.check_password(data.username, data.password, cfg)
     user = step.user
@@ -63,8 +57,9 @@ def _current_secret() -> str:
     return request.headers["Authorization"].partition(" ")[2].strip()
 
 
-@route("/auth/token", "DELETE", summary="Revoke the token used for this request")
+@route("/auth/token", "DELETE")
 def delete_token(user):
+    """Revoke the token used for this request"""
     revoke_token(_current_secret())
     return {"revoked": True}
 
@@ -82,14 +77,16 @@ def token_json(token, current_id: int | None) -> dict:
     }
 
 
-@route("/auth/tokens", summary="Your own API tokens (newest first), never their secrets")
+@route("/auth/tokens")
 def list_tokens(user):
+    """Your own API tokens (newest first), never their secrets"""
     current = token_for(_current_secret())
     return {"items": [token_json(t, current.id if current else None) for t in accounts.tokens_of(user)]}
 
 
-@route("/auth/tokens/<int:token_id>", "DELETE", summary="Revoke one of your own tokens")
+@route("/auth/tokens/<int:token_id>", "DELETE")
 def delete_own_token(user, token_id: int):
+    """Revoke one of your own tokens"""
     current = token_for(_current_secret())
     return token_json(accounts.revoke_own_token(user, token_id), current.id if current else None)
 
@@ -112,7 +109,6 @@ def event_json(e: SecurityEvent) -> dict:
 
 @route(
     "/audit/events",
-    summary="The security audit log, newest first",
     tag="audit",
     query={
         "from": "YYYY-MM-DD",
@@ -125,6 +121,7 @@ def event_json(e: SecurityEvent) -> dict:
     roles=AUDITORS,
 )
 def list_audit_events(user):
+    """The security audit log, newest first"""
     q_int("page", 1)
     flt = AuditFilter(
         start=q_date("from"),

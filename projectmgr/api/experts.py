@@ -37,8 +37,6 @@ def q_bool(name: str) -> bool | None:
 
 @route(
     "/experts",
-    summary="The expert pool: fields, finance flag, title, organization, declared conflicts, panels this year "
-    "against the yearly cap, panels sat on, late scores, conflicts declared, leniency",
     query={
         "field": "only experts of this field",
         "finance": "true|false",
@@ -50,6 +48,8 @@ def q_bool(name: str) -> bool | None:
     roles=STAFF,
 )
 def list_experts(user):
+    """The expert pool: fields, finance flag, title, organization, declared conflicts, panels this year against the
+    yearly cap, panels sat on, late scores, conflicts declared, leniency"""
     year = q_year(date.today().year)
     field_name = (request.args.get("field") or "").strip() or None
     finance, available = q_bool("finance"), q_bool("available")
