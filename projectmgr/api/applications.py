@@ -153,14 +153,7 @@ def post_application_attachment(user, application_id: int):
 def put_application_panel(user, application_id: int, data: PanelIn):
     """Choose or draw the approval-review panel (the acceptance panel rules)"""
     application = forms.find_application(user, application_id)
-    panel, seed = review.set_review_panel(
-        user,
-        application,
-        settings(),
-        date.today(),
-        expert_ids=data.expert_ids,
-        draw_spec=data.draw.model_dump() if data.draw is not None else None,
-    )
+    panel, seed = review.set_review_panel(user, application, settings(), date.today(), **data.choice())
     result = {
         "year": panel.year,
         "formed_on": day(panel.formed_on),

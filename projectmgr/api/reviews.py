@@ -61,14 +61,7 @@ def get_scoresheet(user):
 def put_panel(user, project_id: int, data: schemas.PanelIn):
     """Choose or draw the acceptance panel; replaces members who declared a conflict during the review"""
     project = find_project(user, project_id)
-    result = panels.set_panel(
-        user,
-        project,
-        settings(),
-        date.today(),
-        expert_ids=data.expert_ids,
-        draw_spec=data.draw.model_dump() if data.draw is not None else None,
-    )
+    result = panels.set_panel(user, project, settings(), date.today(), **data.choice())
     return _panel_json(result.panel, can_see_draw_seed(user))
 
 
