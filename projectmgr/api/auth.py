@@ -137,21 +137,19 @@ def list_audit_events(user):
 # --- an account's life (the accounts page's buttons) ---------------------------------------------
 
 
-def account_status_json(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "active": user.active,
-        "locked": signin.is_locked(user),
-        "second_factor": user.totp_enrolled,
-    }
-
-
 def _account_route(action: str, summary: str, roles, service):
+    """POST /users/<id>/<action>: `service` changes the account, which answers with its status."""
+
     def view(user, user_id: int):
         target = get_or_404(User, user_id, "user")
         service(user, target)
-        return account_status_json(target)
+        return {
+            "id": target.id,
+            "username": target.username,
+            "active": target.active,
+            "locked": signin.is_locked(target),
+            "second_factor": target.totp_enrolled,
+        }
 
     view.__name__ = f"account_{action.replace('-', '_')}"
     route(f"/users/<int:user_id>/{action}", "POST", summary=summary, tag="registry", roles=roles)(view)
