@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import partial, wraps
-from inspect import getdoc
+from inspect import getdoc, signature
 from typing import get_type_hints
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -127,6 +127,8 @@ def route(
 
     def decorate(fn: Callable):
         body = get_type_hints(fn).get("data")
+        if body is None and "data" in signature(fn).parameters:
+            raise TypeError(f"{fn.__name__}: annotate `data` with the body's model")
 
         @wraps(fn)
         def view(**kwargs):
