@@ -64,15 +64,8 @@ def find_recommendation(recommendation_id: int) -> UpwardRecommendation:
 
 
 def record_outcome(
-    actor: User,
-    row: UpwardRecommendation,
-    outcome: Outcome,
-    document_no: str,
-    settings: RuleSettings,
-    on: date,
-    plan_id: int | None = None,
-    special_funds: Decimal | None = None,
-    code: str | None = None,
+    actor: User, row: UpwardRecommendation, outcome: Outcome, document_no: str, settings: RuleSettings, on: date,
+    plan_id: int | None = None, special_funds: Decimal | None = None, code: str | None = None,
     registration: ProjectInput | None = None,
 ) -> Project | None:
     """Won or not won, with the higher authority's document number; a win with a plan registers the
