@@ -2,6 +2,7 @@
 plain data, below both faces. The formats are the API's: money as strings with two decimals,
 dates as YYYY-MM-DD, instants in UTC with a Z."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -34,6 +35,29 @@ def number(value: Decimal | None) -> str | None:
         return None
     text = f"{value.normalize():f}"
     return text
+
+
+def indicator_rows(
+    project: Project,
+    achieved: dict[int, Decimal],
+    figure: Callable[[Decimal | None], str | None],
+    share: Callable[[Decimal], str],
+) -> list[dict]:
+    """The project's indicators with their latest achieved values and their completion, as the
+    project page and the API show them and as the certificate prints them: figure writes the
+    numbers, share the completion."""
+    return [
+        {
+            "key": i.key,
+            "name": i.name,
+            "unit": i.unit,
+            "target": figure(i.target),
+            "weight": figure(i.weight),
+            "achieved": figure(achieved.get(i.id)),
+            "completion": share(completion_of(IndicatorFact(i.target, i.weight, achieved.get(i.id)))),
+        }
+        for i in project.indicators
+    ]
 
 
 def project_summary(project: Project) -> dict:
@@ -91,18 +115,7 @@ def project_detail(project: Project, user, when: date, allowed: list[str] | None
             for c in facts.binding_checks
             if c.key != "integrity" or _integrity_visible(project, user)
         ],
-        indicators=[
-            {
-                "key": i.key,
-                "name": i.name,
-                "unit": i.unit,
-                "target": number(i.target),
-                "weight": number(i.weight),
-                "achieved": number(facts.achieved.get(i.id)),
-                "completion": str(completion_of(IndicatorFact(i.target, i.weight, facts.achieved.get(i.id)))),
-            }
-            for i in project.indicators
-        ],
+        indicators=indicator_rows(project, facts.achieved, number, str),
         indicator_completion=str(facts.indicator_completion),
         due_items=[
             {
