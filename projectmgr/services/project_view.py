@@ -37,6 +37,11 @@ def number(value: Decimal | None) -> str | None:
     return text
 
 
+def attributes(obj, names: str) -> dict:
+    """The attributes named (separated by spaces) as they are: the ids, texts and numbers of a JSON shape."""
+    return {name: getattr(obj, name) for name in names.split()}
+
+
 def indicator_rows(
     project: Project,
     achieved: dict[int, Decimal],
@@ -62,20 +67,13 @@ def indicator_rows(
 
 def project_summary(project: Project) -> dict:
     return {
-        "id": project.id,
-        "code": project.code,
-        "title": project.title,
+        **attributes(
+            project, "id code title plan_id organization_id owner_id responsible_staff_id industry version flags"
+        ),
         "level": project.plan.level.value,
-        "plan_id": project.plan_id,
-        "organization_id": project.organization_id,
-        "owner_id": project.owner_id,
-        "responsible_staff_id": project.responsible_staff_id,
-        "industry": project.industry,
         "state": project.state.value,
-        "version": project.version,
         "start_date": day(project.start_date),
         "end_date": day(project.end_date),
-        "flags": project.flags,
         "special_funds": money(project.special_funds),
         "self_raised_committed": money(project.self_raised_committed),
     }
