@@ -18,6 +18,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 
 from .i18n import translate
 from .models import Category, Flag
@@ -160,16 +161,28 @@ class ApplicationIn(FundedWorkIn):
     summary: LongText
 
 
-class ApplicationPatchIn(Body):
-    """PATCH /applications/{id}: any of the application's fields; the whole is validated again."""
+def _optional(f: FieldInfo):
+    """A field's type and rules, not required (None when absent)."""
+    annotation = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+    return annotation | None, None
 
-    title: Text | None = None
-    start_date: Day | None = None
-    end_date: Day | None = None
-    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Line] | None = None
-    summary: LongText | None = None
-    special_funds: Money | None = None
-    self_raised_committed: Money | None = None
-    budget: Annotated[list[BudgetLineIn], Field(min_length=1)] | None = None
-    indicators: Annotated[list[IndicatorIn], Field(min_length=1)] | None = None
-    version: int | None = None
+
+# PATCH /applications/{id}: any of the application's fields (its call stays), by ApplicationIn's rules.
+PATCHABLE = (
+    "title",
+    "start_date",
+    "end_date",
+    "industry",
+    "summary",
+    "special_funds",
+    "self_raised_committed",
+    "budget",
+    "indicators",
+)
+ApplicationPatchIn = create_model(
+    "ApplicationPatchIn",
+    __base__=Body,
+    __doc__="PATCH /applications/{id}: any of the application's fields; the whole is validated again.",
+    **{name: _optional(ApplicationIn.model_fields[name]) for name in PATCHABLE},
+    version=(int | None, None),
+)

@@ -16,12 +16,14 @@ from ..services.applications.export import call_workbook
 from ..services.attachments import storage_dir
 from ..services.project_view import day
 from . import application_schemas as bodies
-from .core import ENDPOINTS, paginate, q_enum, q_int, q_year, route
+from .core import ENDPOINTS, paginate, q_enum, q_int, q_year, tagged_route
 from .exports import _lang as export_lang
 from .exports import file_route
 from .projects import registration_input
 from .schemas import ConflictIn, PanelIn, ScoresIn
 from .serialize import conflict_json, panel_members_json, score_json
+
+route = tagged_route("applications")
 
 APPLICANT = OWNERS.refusing(_l("Only project owners apply, for their own organization.")).noting(
     "an owner of the applying organization"
@@ -32,38 +34,29 @@ CHECKERS = STAFF.refusing(_l("Only bureau staff check, review and approve applic
 # --- calls ----------------------------------------------------------------------------------
 
 
-@route(
-    "/calls",
-    "POST",
-    summary="Publish a call for a municipal plan, with its window",
-    tag="applications",
-    body=bodies.CallIn,
-    status=201,
-    roles=STAFF.refusing(_l("Only bureau staff publish calls.")),
-)
+@route("/calls", "POST", status=201, roles=STAFF.refusing(_l("Only bureau staff publish calls.")))
 def post_call(user, data: bodies.CallIn):
+    """Publish a call for a municipal plan, with its window"""
     call = calls.create_call(user, calls.CallInput(**data.model_dump()))
     return view.call_json(call, date.today())
 
 
-@route("/calls", summary="Calls (owners: the open ones)", tag="applications", query={"page": "", "per_page": ""})
+@route("/calls", query={"page": "", "per_page": ""})
 def list_calls(user):
+    """Calls (owners: the open ones)"""
     today = date.today()
     return paginate(calls.call_query(user, today), lambda row: view.call_json(row[0], today))
 
 
-@route("/calls/<int:call_id>", summary="A call", tag="applications")
+@route("/calls/<int:call_id>")
 def get_call(user, call_id: int):
+    """A call"""
     return view.call_json(calls.find_call(user, call_id), date.today())
 
 
-@route(
-    "/calls/<int:call_id>/ranking",
-    summary="The call's applications by aggregate score, with requested and suggested funds",
-    tag="applications",
-    roles=CHECKERS,
-)
+@route("/calls/<int:call_id>/ranking", roles=CHECKERS)
 def get_ranking(user, call_id: int):
+    """The call's applications by aggregate score, with requested and suggested funds"""
     call = calls.find_call(user, call_id)
     return {
         "call": view.call_json(call, date.today()),
@@ -71,14 +64,9 @@ def get_ranking(user, call_id: int):
     }
 
 
-@file_route(
-    "/calls/<int:call_id>/export.xlsx",
-    summary="The call's applications and its ranking as an Excel workbook",
-    tag="applications",
-    query={},
-    roles=CHECKERS,
-)
+@file_route("/calls/<int:call_id>/export.xlsx", tag="applications", roles=CHECKERS)
 def export_call(user, call_id: int):
+    """The call's applications and its ranking as an Excel workbook"""
     call = calls.find_call(user, call_id)
     return call_workbook(user, call, export_lang()), f"call-{call.id}.xlsx"
 
@@ -86,29 +74,16 @@ def export_call(user, call_id: int):
 # --- applications ---------------------------------------------------------------------------
 
 
-@route(
-    "/applications",
-    "POST",
-    summary="Apply to a call (a draft); the same field rules as POST /projects",
-    tag="applications",
-    body=ApplicationIn,
-    status=201,
-    roles=APPLICANT,
-)
+@route("/applications", "POST", status=201, roles=APPLICANT)
 def post_application(user, data: ApplicationIn):
+    """Apply to a call (a draft); the same field rules as POST /projects"""
     application = forms.create_application(user, data)
     return view.application_detail(application, user, settings(), date.today())
 
 
-@route(
-    "/applications/<int:application_id>",
-    "PATCH",
-    summary="Edit a draft (or returned) application; the whole is validated again",
-    tag="applications",
-    body=ApplicationPatchIn,
-    roles=APPLICANT,
-)
+@route("/applications/<int:application_id>", "PATCH", roles=APPLICANT)
 def patch_application(user, application_id: int, data: ApplicationPatchIn):
+    """Edit a draft (or returned) application; the whole is validated again"""
     application = forms.find_application(user, application_id)
     forms.update_application(user, application, data)
     return view.application_detail(application, user, settings(), date.today())
@@ -116,11 +91,10 @@ def patch_application(user, application_id: int, data: ApplicationPatchIn):
 
 @route(
     "/applications",
-    summary="Applications (staff: all; owners: their organization's; experts: their review panels')",
-    tag="applications",
     query={"call_id": "call id", "state": "application state", "organization_id": "", "page": "", "per_page": ""},
 )
 def list_applications(user):
+    """Applications (staff: all; owners: their organization's; experts: their review panels')"""
     query, count = lists.application_query(
         user,
         call_id=q_int("call_id"),
@@ -130,20 +104,19 @@ def list_applications(user):
     return paginate(query, lambda row: view.application_summary(row[0]), count)
 
 
-@route("/applications/<int:application_id>", summary="An application with its history", tag="applications")
+@route("/applications/<int:application_id>")
 def get_application(user, application_id: int):
+    """An application with its history"""
     return view.application_detail(forms.find_application(user, application_id), user, settings(), date.today())
 
 
 @route(
     "/applications/<int:application_id>/transitions",
     "POST",
-    summary="Fire an application trigger",
-    tag="applications",
-    body=bodies.ApplicationTransitionIn,
     roles="per trigger: staff, or an owner of the applying organization",
 )
 def post_application_transition(user, application_id: int, data: bodies.ApplicationTransitionIn):
+    """Fire an application trigger"""
     application = forms.find_application(user, application_id)
     params = data.model_dump(exclude={"trigger", "version"}, exclude_none=True)
     when = date.today()
@@ -154,15 +127,9 @@ def post_application_transition(user, application_id: int, data: bodies.Applicat
     return result
 
 
-@route(
-    "/applications/<int:application_id>/attachments",
-    "POST",
-    summary="Attach a file (multipart fields `file` and `kind`: application_form, business_licence, audit_report)",
-    tag="applications",
-    status=201,
-    roles=APPLICANT,
-)
+@route("/applications/<int:application_id>/attachments", "POST", status=201, roles=APPLICANT)
 def post_application_attachment(user, application_id: int):
+    """Attach a file (multipart fields `file` and `kind`: application_form, business_licence, audit_report)"""
     application = forms.find_application(user, application_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -182,24 +149,11 @@ def post_application_attachment(user, application_id: int):
 # --- the approval review --------------------------------------------------------------------
 
 
-@route(
-    "/applications/<int:application_id>/panel",
-    "PUT",
-    summary="Choose or draw the approval-review panel (the acceptance panel rules)",
-    tag="applications",
-    body=PanelIn,
-    roles=STAFF.refusing(_l("Only bureau staff form panels.")),
-)
+@route("/applications/<int:application_id>/panel", "PUT", roles=STAFF.refusing(_l("Only bureau staff form panels.")))
 def put_application_panel(user, application_id: int, data: PanelIn):
+    """Choose or draw the approval-review panel (the acceptance panel rules)"""
     application = forms.find_application(user, application_id)
-    panel, seed = review.set_review_panel(
-        user,
-        application,
-        settings(),
-        date.today(),
-        expert_ids=data.expert_ids,
-        draw_spec=data.draw.model_dump() if data.draw is not None else None,
-    )
+    panel, seed = review.set_review_panel(user, application, settings(), date.today(), **data.choice())
     result = {
         "year": panel.year,
         "formed_on": day(panel.formed_on),
@@ -212,15 +166,9 @@ def put_application_panel(user, application_id: int, data: PanelIn):
     return result
 
 
-@route(
-    "/applications/<int:application_id>/panel/conflict",
-    "POST",
-    summary="A review panel member declares a conflict of interest (回避)",
-    tag="applications",
-    body=ConflictIn,
-    roles="review panel members",
-)
+@route("/applications/<int:application_id>/panel/conflict", "POST", roles="review panel members")
 def post_application_conflict(user, application_id: int, data: ConflictIn):
+    """A review panel member declares a conflict of interest (回避)"""
     application = forms.find_application(user, application_id)
     return conflict_json(review.declare_conflict(user, application, data.reason))
 
@@ -228,12 +176,10 @@ def post_application_conflict(user, application_id: int, data: ConflictIn):
 @route(
     "/applications/<int:application_id>/scores/me",
     "PUT",
-    summary="Submit or edit my approval-review scores (until the review is concluded)",
-    tag="applications",
-    body=ScoresIn,
     roles=EXPERTS.refusing(_l("Only panel members score.")).noting("review panel members"),
 )
 def put_application_scores(user, application_id: int, data: ScoresIn):
+    """Submit or edit my approval-review scores (until the review is concluded)"""
     application = forms.find_application(user, application_id)
     score = review.submit_score(
         user, application, data.scores, data.recommendation, data.integrity_concern, data.comment
@@ -241,34 +187,26 @@ def put_application_scores(user, application_id: int, data: ScoresIn):
     return score_json(score)
 
 
-@route(
-    "/applications/<int:application_id>/scores",
-    summary="Review scores, blind per role (staff: all; member: own; applicant: aggregate after the review)",
-    tag="applications",
-)
+@route("/applications/<int:application_id>/scores")
 def get_application_scores(user, application_id: int):
+    """Review scores, blind per role (staff: all; member: own; applicant: aggregate after the review)"""
     return review.scores_view(user, forms.find_application(user, application_id))
 
 
 # --- the public notice and objections -------------------------------------------------------
 
 
-@route("/notice", summary="Applications on public notice (公示), for every signed-in user", tag="applications")
+@route("/notice")
 def get_notice(user):
+    """Applications on public notice (公示), for every signed-in user"""
     require(can_read_public_notice(user), _("Sign in to read the public notice."))
     today = date.today()
     return paginate(notice.notice_query(today), lambda row: view.application_summary(row[0]))
 
 
-@route(
-    "/applications/<int:application_id>/objections",
-    "POST",
-    summary="Raise an objection during the public notice",
-    tag="applications",
-    body=bodies.ObjectionIn,
-    status=201,
-)
+@route("/applications/<int:application_id>/objections", "POST", status=201)
 def post_objection(user, application_id: int, data: bodies.ObjectionIn):
+    """Raise an objection during the public notice"""
     application = notice.find_for_objection(user, application_id)
     row = notice.raise_objection(user, application, data.text, date.today())
     return view.objection_json(row, can_check_applications(user))
@@ -277,12 +215,10 @@ def post_objection(user, application_id: int, data: bodies.ObjectionIn):
 @route(
     "/objections/<int:objection_id>/resolve",
     "POST",
-    summary="Resolve an objection (upheld or not, with a comment)",
-    tag="applications",
-    body=bodies.ResolveIn,
     roles=STAFF.refusing(_l("Only bureau staff resolve objections.")),
 )
 def post_resolve(user, objection_id: int, data: bodies.ResolveIn):
+    """Resolve an objection (upheld or not, with a comment)"""
     row = notice.resolve_objection(user, objection_id, data.upheld, data.comment)
     return view.objection_json(row, True)
 
@@ -290,16 +226,9 @@ def post_resolve(user, objection_id: int, data: bodies.ResolveIn):
 # --- recommendations upward -----------------------------------------------------------------
 
 
-@route(
-    "/recommendations",
-    "POST",
-    summary="Recommend an application (or a project directly) to a provincial or national programme",
-    tag="applications",
-    body=bodies.RecommendationIn,
-    status=201,
-    roles=STAFF.refusing(_l("Only bureau staff recommend upward.")),
-)
+@route("/recommendations", "POST", status=201, roles=STAFF.refusing(_l("Only bureau staff recommend upward.")))
 def post_recommendation(user, data: bodies.RecommendationIn):
+    """Recommend an application (or a project directly) to a provincial or national programme"""
     payload = data.model_dump()
     payload["level"] = Level(payload["level"])
     return view.recommendation_json(upward.recommend(user, upward.RecommendationInput(**payload)))
@@ -308,12 +237,11 @@ def post_recommendation(user, data: bodies.RecommendationIn):
 @route(
     "/recommendations/<int:recommendation_id>/outcome",
     "POST",
-    summary="Record the higher authority's outcome; a win with a plan registers the project (from the application, or from `project`)",
-    tag="applications",
-    body=bodies.OutcomeIn,
     roles=STAFF.refusing(_l("Only bureau staff record outcomes.")),
 )
 def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
+    """Record the higher authority's outcome; a win with a plan registers the project (from the application, or from
+    `project`)"""
     row = upward.find_recommendation(recommendation_id)
     registration = None
     if data.project is not None:
@@ -338,12 +266,11 @@ def post_outcome(user, recommendation_id: int, data: bodies.OutcomeIn):
 
 @route(
     "/recommendations",
-    summary="Recommendations upward",
-    tag="applications",
     query={"year": "", "level": "national|provincial", "outcome": "won|not_won|pending", "page": "", "per_page": ""},
     roles=READERS,
 )
 def list_recommendations(user):
+    """Recommendations upward"""
     outcome = request.args.get("outcome") or None
     if outcome not in (None, "won", "not_won", "pending"):
         raise ValidationFailed.one("outcome", _("One of %(values)s.", values="won, not_won, pending"))

@@ -14,7 +14,9 @@ from ..services import accounts, signin
 from ..services.account_settings import account_settings
 from ..services.registry import get_or_404, revoke_token, token_for
 from . import schemas
-from .core import paginate, q_date, q_int, route
+from .core import paginate, q_date, q_int, tagged_route
+
+route = tagged_route("auth")
 
 
 def _refuse(message: str):
@@ -22,18 +24,10 @@ def _refuse(message: str):
     raise Unauthorized(message)
 
 
-@route(
-    "/auth/token",
-    "POST",
-    summary="Sign in: exchange username, password (and `totp`, the one-time code, where the account has a "
-    "second factor) for a bearer token; 10 failures in 15 minutes → 429, 5 for one account lock it",
-    tag="auth",
-    body=schemas.TokenIn,
-    auth=False,
-    roles="anyone",
-    decorators=(signin_limit,),
-)
+@route("/auth/token", "POST", auth=False, roles="anyone", decorators=(signin_limit,))
 def post_token(data: schemas.TokenIn):
+    """Sign in: exchange username, password (and `totp`, the one-time code, where the account has a second factor) for a
+    bearer token; 10 failures in 15 minutes → 429, 5 for one account lock it"""
     cfg = account_settings()
     step = signin.check_password(data.username, data.password, cfg)
     user = step.user
@@ -63,8 +57,9 @@ def _current_secret() -> str:
     return request.headers["Authorization"].partition(" ")[2].strip()
 
 
-@route("/auth/token", "DELETE", summary="Revoke the token used for this request", tag="auth")
+@route("/auth/token", "DELETE")
 def delete_token(user):
+    """Revoke the token used for this request"""
     revoke_token(_current_secret())
     return {"revoked": True}
 
@@ -82,14 +77,16 @@ def token_json(token, current_id: int | None) -> dict:
     }
 
 
-@route("/auth/tokens", summary="Your own API tokens (newest first), never their secrets", tag="auth")
+@route("/auth/tokens")
 def list_tokens(user):
+    """Your own API tokens (newest first), never their secrets"""
     current = token_for(_current_secret())
     return {"items": [token_json(t, current.id if current else None) for t in accounts.tokens_of(user)]}
 
 
-@route("/auth/tokens/<int:token_id>", "DELETE", summary="Revoke one of your own tokens", tag="auth")
+@route("/auth/tokens/<int:token_id>", "DELETE")
 def delete_own_token(user, token_id: int):
+    """Revoke one of your own tokens"""
     current = token_for(_current_secret())
     return token_json(accounts.revoke_own_token(user, token_id), current.id if current else None)
 
@@ -112,7 +109,6 @@ def event_json(e: SecurityEvent) -> dict:
 
 @route(
     "/audit/events",
-    summary="The security audit log, newest first",
     tag="audit",
     query={
         "from": "YYYY-MM-DD",
@@ -125,6 +121,7 @@ def event_json(e: SecurityEvent) -> dict:
     roles=AUDITORS,
 )
 def list_audit_events(user):
+    """The security audit log, newest first"""
     q_int("page", 1)
     flt = AuditFilter(
         start=q_date("from"),
@@ -140,21 +137,19 @@ def list_audit_events(user):
 # --- an account's life (the accounts page's buttons) ---------------------------------------------
 
 
-def account_status_json(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "active": user.active,
-        "locked": signin.is_locked(user),
-        "second_factor": user.totp_enrolled,
-    }
-
-
 def _account_route(action: str, summary: str, roles, service):
+    """POST /users/<id>/<action>: `service` changes the account, which answers with its status."""
+
     def view(user, user_id: int):
         target = get_or_404(User, user_id, "user")
         service(user, target)
-        return account_status_json(target)
+        return {
+            "id": target.id,
+            "username": target.username,
+            "active": target.active,
+            "locked": signin.is_locked(target),
+            "second_factor": target.totp_enrolled,
+        }
 
     view.__name__ = f"account_{action.replace('-', '_')}"
     route(f"/users/<int:user_id>/{action}", "POST", summary=summary, tag="registry", roles=roles)(view)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import wraps
+from functools import partial, wraps
+from inspect import getdoc, signature
+from typing import get_type_hints
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -111,19 +113,23 @@ def route(
     rule: str,
     method: str = "GET",
     *,
-    summary: str,
     tag: str,
-    body: type[BaseModel] | None = None,
+    summary: str | None = None,
     query: dict[str, str] | None = None,
     auth: bool = True,
     status: int = 200,
     roles: Roles | str = "any signed-in user",
     decorators: tuple = (),
 ):
-    """Register an API view. The view gets `user` (and `data` when there is a body) and returns
-    a JSON-able value; this wrapper commits it through `committing()` (any error rolls back)."""
+    """Register an API view. The view gets `user` (and `data`, the body parsed as the model its
+    annotation names, when it takes one) and returns a JSON-able value; this wrapper commits it
+    through `committing()` (any error rolls back). The summary is the view's (see view_summary)."""
 
     def decorate(fn: Callable):
+        body = get_type_hints(fn).get("data")
+        if body is None and "data" in signature(fn).parameters:
+            raise TypeError(f"{fn.__name__}: annotate `data` with the body's model")
+
         @wraps(fn)
         def view(**kwargs):
             try:
@@ -146,10 +152,24 @@ def route(
         for decorator in decorators:
             view = decorator(view)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
-        ENDPOINTS.append(Endpoint(rule, method, summary, tag, body, query or {}, auth, status, roles))
+        ENDPOINTS.append(Endpoint(rule, method, view_summary(fn, summary), tag, body, query or {}, auth, status, roles))
         return view
 
     return decorate
+
+
+def view_summary(fn: Callable, summary: str | None = None) -> str:
+    """A route's OpenAPI summary: `summary` when given, else the first paragraph of the view's
+    docstring with its lines joined (what follows it is for the reader of the code)."""
+    summary = summary or " ".join((getdoc(fn) or "").split("\n\n")[0].split())
+    if not summary:
+        raise TypeError(f"{fn.__name__}: an API view needs a summary (its docstring)")
+    return summary
+
+
+def tagged_route(tag: str) -> Callable:
+    """`route` for a module whose routes share one OpenAPI tag (a route may still name another)."""
+    return partial(route, tag=tag)
 
 
 # --- query-string parsing: every bad value is a 422 naming the parameter ----------------------

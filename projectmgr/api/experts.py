@@ -14,7 +14,9 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body
 from ..services import experts as service
 from ..services import settings
-from .core import page_args, q_year, route
+from .core import page_args, q_year, tagged_route
+
+route = tagged_route("experts")
 
 STAFF = ALL_STAFF.refusing(_l("The expert pool is for bureau staff."))
 
@@ -35,9 +37,6 @@ def q_bool(name: str) -> bool | None:
 
 @route(
     "/experts",
-    summary="The expert pool: fields, finance flag, title, organization, declared conflicts, panels this year "
-    "against the yearly cap, panels sat on, late scores, conflicts declared, leniency",
-    tag="experts",
     query={
         "field": "only experts of this field",
         "finance": "true|false",
@@ -49,6 +48,8 @@ def q_bool(name: str) -> bool | None:
     roles=STAFF,
 )
 def list_experts(user):
+    """The expert pool: fields, finance flag, title, organization, declared conflicts, panels this year against the
+    yearly cap, panels sat on, late scores, conflicts declared, leniency"""
     year = q_year(date.today().year)
     field_name = (request.args.get("field") or "").strip() or None
     finance, available = q_bool("finance"), q_bool("available")
@@ -80,10 +81,7 @@ def _pool_route(action: str, in_pool: bool, summary: str):
         }
 
     view.__name__ = f"{action}_expert"
-    register = route(
-        f"/experts/<int:expert_id>/{action}", "POST", summary=summary, tag="experts", body=PoolChangeIn, roles=STAFF
-    )
-    register(view)
+    route(f"/experts/<int:expert_id>/{action}", "POST", summary=summary, roles=STAFF)(view)
 
 
 _pool_route(

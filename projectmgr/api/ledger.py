@@ -13,7 +13,9 @@ from ..permissions import STAFF as ALL_STAFF
 from ..schemas import Body, Line, PositiveQuantity, Quantity, Text
 from ..services import ledger as service
 from ..services import settings
-from .core import as_of, q_year, route
+from .core import as_of, q_year, tagged_route
+
+route = tagged_route("ledger")
 
 STAFF = ALL_STAFF.refusing(_l("Only bureau staff keep the target ledger."))
 READERS = ALL_READERS.refusing(_l("The target ledger is for bureau staff and leaders."))
@@ -50,24 +52,18 @@ def _input(data: TargetIn) -> service.TargetInput:
     return service.TargetInput(**data.model_dump())
 
 
-@route(
-    "/ledger",
-    summary="A year's targets as a tree (depth-first): value, progress, share of the year gone, status",
-    tag="ledger",
-    query={"year": "default: this year", "as_of": "YYYY-MM-DD"},
-    roles=READERS,
-)
+@route("/ledger", query={"year": "default: this year", "as_of": "YYYY-MM-DD"}, roles=READERS)
 def get_ledger(user):
+    """A year's targets as a tree (depth-first): value, progress, share of the year gone, status"""
     when = as_of()
     year = q_year(when.year)
     views = service.flatten(service.ledger(year, when, settings()))
     return {"year": year, "as_of": when.isoformat(), "items": [service.view_json(v) for v in views]}
 
 
-@route(
-    "/ledger/metrics", summary="The named metrics a target's progress can be computed by", tag="ledger", roles=READERS
-)
+@route("/ledger/metrics", roles=READERS)
 def get_metrics(user):
+    """The named metrics a target's progress can be computed by"""
     return {
         "items": [
             {"key": m.key, "label": str(m.label), "unit": m.unit, "cumulative": m.cumulative}
@@ -76,51 +72,33 @@ def get_metrics(user):
     }
 
 
-@route(
-    "/ledger/targets",
-    "POST",
-    summary="Add a target or sub-target",
-    tag="ledger",
-    body=TargetIn,
-    status=201,
-    roles=STAFF,
-)
+@route("/ledger/targets", "POST", status=201, roles=STAFF)
 def create_target(user, data: TargetIn):
+    """Add a target or sub-target"""
     target = service.create_target(user, _input(data))
     view = _view(target, date.today())
     return service.view_json(view)
 
 
-@route(
-    "/ledger/targets/<int:target_id>",
-    summary="A target with its progress entries",
-    tag="ledger",
-    query={"as_of": "YYYY-MM-DD"},
-    roles=READERS,
-)
+@route("/ledger/targets/<int:target_id>", query={"as_of": "YYYY-MM-DD"}, roles=READERS)
 def get_target(user, target_id: int):
+    """A target with its progress entries"""
     target = service.find_target(target_id)
     view = _view(target, as_of())
     return service.view_json(view) | {"entries": [service.entry_json(e) for e in target.entries]}
 
 
-@route("/ledger/targets/<int:target_id>", "PUT", summary="Change a target", tag="ledger", body=TargetIn, roles=STAFF)
+@route("/ledger/targets/<int:target_id>", "PUT", roles=STAFF)
 def update_target(user, target_id: int, data: TargetIn):
+    """Change a target"""
     target = service.update_target(user, service.find_target(target_id), _input(data))
     view = _view(target, date.today())
     return service.view_json(view)
 
 
-@route(
-    "/ledger/targets/<int:target_id>/progress",
-    "POST",
-    summary="Enter progress by hand: the value reached so far, with a note (evidence files: the web page)",
-    tag="ledger",
-    body=ProgressIn,
-    status=201,
-    roles=STAFF,
-)
+@route("/ledger/targets/<int:target_id>/progress", "POST", status=201, roles=STAFF)
 def add_progress(user, target_id: int, data: ProgressIn):
+    """Enter progress by hand: the value reached so far, with a note (evidence files: the web page)"""
     target = service.find_target(target_id)
     entry = service.add_progress(user, target, data.value, data.note, data.recorded_on or date.today())
     return service.entry_json(entry)

@@ -10,7 +10,9 @@ from ..permissions import STAFF
 from ..services import moving_in, settings
 from ..services.project_view import instant
 from . import schemas
-from .core import ENDPOINTS, as_of, route
+from .core import ENDPOINTS, as_of, tagged_route
+
+route = tagged_route("moving in")
 
 MOVERS = STAFF.refusing(_l("Only bureau staff import projects."))
 
@@ -22,16 +24,10 @@ def _file() -> tuple[str, bytes]:
     return upload.filename, upload.read()
 
 
-@route(
-    "/imports/workbooks",
-    "POST",
-    summary="Upload a bureau's own workbook (.xlsx, or .csv in UTF-8 or GB18030; multipart field `file`): "
-    "its sheets, each with the header row found and every column's suggested field",
-    tag="moving in",
-    status=201,
-    roles=MOVERS,
-)
+@route("/imports/workbooks", "POST", status=201, roles=MOVERS)
 def upload_workbook(user):
+    """Upload a bureau's own workbook (.xlsx, or .csv in UTF-8 or GB18030; multipart field `file`): its sheets, each
+    with the header row found and every column's suggested field"""
     workbook, sheets = moving_in.upload(user, *_file())
     answer = {"id": workbook.id, "filename": workbook.filename, "sheets": sheets}
     earlier = moving_in.earlier_import(workbook)
@@ -40,17 +36,10 @@ def upload_workbook(user):
     return answer
 
 
-@route(
-    "/imports/workbooks/<int:workbook_id>/mapping",
-    "PUT",
-    summary="Choose the sheet and map its columns (remembered for the next import): the preview, "
-    "every problem at its cell, and what a commit would create. Writes no project.",
-    tag="moving in",
-    body=schemas.MappingIn,
-    query={"as_of": "YYYY-MM-DD"},
-    roles=MOVERS,
-)
+@route("/imports/workbooks/<int:workbook_id>/mapping", "PUT", query={"as_of": "YYYY-MM-DD"}, roles=MOVERS)
 def map_workbook(user, workbook_id: int, data: schemas.MappingIn):
+    """Choose the sheet and map its columns (remembered for the next import): the preview, every problem at its cell,
+    and what a commit would create. Writes no project."""
     mapping = moving_in.Mapping(
         sheet=data.sheet,
         header_row=data.header_row,
@@ -61,17 +50,11 @@ def map_workbook(user, workbook_id: int, data: schemas.MappingIn):
     return moving_in.set_mapping(user, workbook_id, mapping, as_of()).as_json()
 
 
-@route(
-    "/imports/workbooks/<int:workbook_id>/commit",
-    "POST",
-    summary="Commit the mapped workbook, all or nothing: projects at their states with opening balances, "
-    "due items and a `migrate` history row; codes that exist already are skipped. "
-    "422 `validation_error` with the preview's errors in details and nothing written.",
-    tag="moving in",
-    query={"as_of": "YYYY-MM-DD"},
-    roles=MOVERS,
-)
+@route("/imports/workbooks/<int:workbook_id>/commit", "POST", query={"as_of": "YYYY-MM-DD"}, roles=MOVERS)
 def commit_workbook(user, workbook_id: int):
+    """Commit the mapped workbook, all or nothing: projects at their states with opening balances, due items and a
+    `migrate` history row; codes that exist already are skipped. 422 `validation_error` with the preview's errors in
+    details and nothing written."""
     return moving_in.commit(user, workbook_id, as_of(), settings())
 
 

@@ -6,7 +6,9 @@ from ..models import Notification
 from ..schemas import Body
 from ..services import reminders
 from ..services.project_view import day, instant
-from .core import paginate, route
+from .core import paginate, tagged_route
+
+route = tagged_route("notifications")
 
 
 class EmailRemindersIn(Body):
@@ -33,41 +35,29 @@ def notification_json(n: Notification) -> dict:
     }
 
 
-@route(
-    "/notifications",
-    summary="The caller's notifications, newest first (unread=1: unread only); subject and body in their language",
-    tag="notifications",
-    query={"unread": "1: unread only", "page": "", "per_page": ""},
-)
+@route("/notifications", query={"unread": "1: unread only", "page": "", "per_page": ""})
 def list_notifications(user):
+    """The caller's notifications, newest first (unread=1: unread only); subject and body in their language"""
     query = reminders.notifications_of(user, unread_only=request.args.get("unread") == "1")
     result = paginate(query, lambda row: notification_json(row[0]))
     result["unread"] = reminders.unread_count(user)
     return result
 
 
-@route(
-    "/notifications/<int:notification_id>/read",
-    "POST",
-    summary="Mark one of the caller's notifications read",
-    tag="notifications",
-)
+@route("/notifications/<int:notification_id>/read", "POST")
 def read_notification(user, notification_id: int):
+    """Mark one of the caller's notifications read"""
     return notification_json(reminders.mark_read(user, notification_id))
 
 
-@route("/notifications/read-all", "POST", summary="Mark all the caller's notifications read", tag="notifications")
+@route("/notifications/read-all", "POST")
 def read_all_notifications(user):
+    """Mark all the caller's notifications read"""
     return {"marked": reminders.mark_all_read(user)}
 
 
-@route(
-    "/me/email-reminders",
-    "PUT",
-    summary="Switch the caller's email reminders on or off (escalations are emailed regardless)",
-    tag="notifications",
-    body=EmailRemindersIn,
-)
+@route("/me/email-reminders", "PUT")
 def put_email_reminders(user, data: EmailRemindersIn):
+    """Switch the caller's email reminders on or off (escalations are emailed regardless)"""
     reminders.set_email_reminders(user, data.enabled)
     return {"email_reminders": user.email_reminders}

@@ -152,6 +152,7 @@ def document() -> dict:
     }
 
 
-@route("/openapi.json", summary="This document", tag="meta", auth=False, roles="anyone")
+@route("/openapi.json", tag="meta", auth=False, roles="anyone")
 def get_openapi():
+    """This document"""
     return document()

@@ -15,18 +15,20 @@ from ..services.radar import radar_total
 from ..services.reminders import queue_digests, queue_reminders
 from ..services.sweep import run_sweep
 from ..summary_cache import cached
-from .core import as_of, encoded_json, json_answer, page_args, q_enum, route
+from .core import as_of, encoded_json, json_answer, page_args, q_enum, tagged_route
+
+route = tagged_route("tracking")
 
 
 @route(
     "/overdue",
-    summary="Open due items past their due date: key-tracking first, then most days overdue",
-    tag="tracking",
     query={"as_of": "YYYY-MM-DD", "level": "", "kind": "", "flag": "", "page": "", "per_page": ""},
     roles=READERS.refusing(_l("The overdue radar is for bureau staff and leaders.")),
 )
 def get_overdue(user):
-    """The same for every reader: cached, and answered 304 to an If-None-Match of its ETag, under
+    """Open due items past their due date: key-tracking first, then most days overdue
+
+    The same for every reader: cached, and answered 304 to an If-None-Match of its ETag, under
     the data version (projectmgr.summary_cache)."""
     when = as_of()
     rules = settings()
@@ -64,15 +66,9 @@ def _overdue_page(when, rules, filters) -> dict:
     return {"items": items, "total": radar_total(when, **filters), "page": page, "per_page": per_page}
 
 
-@route(
-    "/sweep",
-    "POST",
-    summary="Apply the expire transitions due on as_of and queue the reminders due; reports what changed",
-    tag="tracking",
-    query={"as_of": "YYYY-MM-DD"},
-    roles=STAFF.refusing(_l("Only bureau staff run the sweep.")),
-)
+@route("/sweep", "POST", query={"as_of": "YYYY-MM-DD"}, roles=STAFF.refusing(_l("Only bureau staff run the sweep.")))
 def post_sweep(user):
+    """Apply the expire transitions due on as_of and queue the reminders due; reports what changed"""
     when = as_of()
     rules = settings()
     swept = run_sweep(when, rules)

@@ -27,8 +27,10 @@ from ..services.projects import (
 from ..services.transitions import transition
 from ..summary_cache import cached
 from . import schemas
-from .core import as_of, encoded_json, json_answer, make_cursor, page_args, q_enum, q_int, read_cursor, route
+from .core import as_of, encoded_json, json_answer, make_cursor, page_args, q_enum, q_int, read_cursor, tagged_route
 from .serialize import application_step_json, project_step_json
+
+route = tagged_route("projects")
 
 OWNER = OWNERS.noting("the project's owner (any owner of its organization)")
 
@@ -56,16 +58,9 @@ def registration_input(data, **given) -> ProjectInput:
     )
 
 
-@route(
-    "/projects",
-    "POST",
-    summary="Register a project",
-    tag="projects",
-    body=ProjectIn,
-    status=201,
-    roles=STAFF.refusing(_l("Only bureau staff register projects.")),
-)
+@route("/projects", "POST", status=201, roles=STAFF.refusing(_l("Only bureau staff register projects.")))
 def create_project(user, data: ProjectIn):
+    """Register a project"""
     payload = registration_input(data)
     when = date.today()
     project = register_project(user, payload, settings(), when)
@@ -74,8 +69,6 @@ def create_project(user, data: ProjectIn):
 
 @route(
     "/projects",
-    summary="List projects (owners: their organization's; experts: their panels')",
-    tag="projects",
     query={
         "state": "state name",
         "level": "national|provincial|municipal",
@@ -89,7 +82,9 @@ def create_project(user, data: ProjectIn):
     },
 )
 def list_projects(user):
-    """A page by number (`page`) or from a position (`cursor`, as `next_cursor` gave it); the page
+    """List projects (owners: their organization's; experts: their panels')
+
+    A page by number (`page`) or from a position (`cursor`, as `next_cursor` gave it); the page
     itself, its total and its next cursor are cached under the data version (summary_cache)."""
     filters = project_filters()
     key = filters_key(filters)
@@ -112,25 +107,15 @@ def list_projects(user):
     return json_answer(cached(("api_projects", scope_of(user), key, start, None if start else page, per_page), answer))
 
 
-@route(
-    "/projects/<int:project_id>",
-    summary="A project with its figures, checks, due items and allowed triggers",
-    tag="projects",
-    query={"as_of": "YYYY-MM-DD"},
-)
+@route("/projects/<int:project_id>", query={"as_of": "YYYY-MM-DD"})
 def get_project(user, project_id: int):
+    """A project with its figures, checks, due items and allowed triggers"""
     return project_detail(find_project(user, project_id), user, as_of())
 
 
-@route(
-    "/projects/<int:project_id>/flags",
-    "PUT",
-    summary="Set the key-tracking flags",
-    tag="projects",
-    body=schemas.FlagsIn,
-    roles=STAFF.refusing(_l("Only bureau staff flag projects.")),
-)
+@route("/projects/<int:project_id>/flags", "PUT", roles=STAFF.refusing(_l("Only bureau staff flag projects.")))
 def put_flags(user, project_id: int, data: schemas.FlagsIn):
+    """Set the key-tracking flags"""
     project = find_project(user, project_id)
     if data.version is not None and data.version != project.version:
         from ..errors import StaleVersion
@@ -150,12 +135,11 @@ def put_flags(user, project_id: int, data: schemas.FlagsIn):
 @route(
     "/projects/<int:project_id>/transitions",
     "POST",
-    summary="Fire a lifecycle trigger",
     tag="lifecycle",
-    body=schemas.TransitionIn,
     roles="per trigger: staff, or the project's owner",
 )
 def post_transition(user, project_id: int, data: schemas.TransitionIn):
+    """Fire a lifecycle trigger"""
     project = find_project(user, project_id)
     params = data.model_dump(exclude={"trigger", "version"}, exclude_none=True)
     when = date.today()
@@ -168,12 +152,13 @@ def post_transition(user, project_id: int, data: schemas.TransitionIn):
 
 @route(
     "/projects/<int:project_id>/history",
-    summary="The project's transitions, oldest first, after its application's",
     tag="lifecycle",
     query={"page": "page number", "per_page": "items per page (max 200)"},
 )
 def get_history(user, project_id: int):
-    """A project registered from an application begins with the application's rows (DESIGN §13):
+    """The project's transitions, oldest first, after its application's
+
+    A project registered from an application begins with the application's rows (DESIGN §13):
     each row says whose it is (`record`: application | project)."""
     project = find_project(user, project_id)
     page, per_page = page_args()
@@ -187,28 +172,20 @@ def get_history(user, project_id: int):
 @route(
     "/projects/<int:project_id>/disbursements",
     "POST",
-    summary="Record a disbursement of special funds",
     tag="funds",
-    body=schemas.DisbursementIn,
     status=201,
     roles=STAFF.refusing(_l("Only bureau staff record disbursements.")),
 )
 def post_disbursement(user, project_id: int, data: schemas.DisbursementIn):
+    """Record a disbursement of special funds"""
     project = find_project(user, project_id)
     row = funds.record_disbursement(user, project, data.date, data.amount)
     return {"id": row.id, "project_id": project.id, "date": day(row.date), "amount": money(row.amount)}
 
 
-@route(
-    "/projects/<int:project_id>/self-raised",
-    "POST",
-    summary="Record self-raised funds received",
-    tag="funds",
-    body=schemas.SelfRaisedIn,
-    status=201,
-    roles=OWNER,
-)
+@route("/projects/<int:project_id>/self-raised", "POST", tag="funds", status=201, roles=OWNER)
 def post_self_raised(user, project_id: int, data: schemas.SelfRaisedIn):
+    """Record self-raised funds received"""
     project = find_project(user, project_id)
     row = funds.record_self_raised(user, project, data.date, data.amount, data.note)
     return {
@@ -220,16 +197,9 @@ def post_self_raised(user, project_id: int, data: schemas.SelfRaisedIn):
     }
 
 
-@route(
-    "/projects/<int:project_id>/expenditures",
-    "POST",
-    summary="Record an expenditure",
-    tag="funds",
-    body=schemas.ExpenditureIn,
-    status=201,
-    roles=OWNER,
-)
+@route("/projects/<int:project_id>/expenditures", "POST", tag="funds", status=201, roles=OWNER)
 def post_expenditure(user, project_id: int, data: schemas.ExpenditureIn):
+    """Record an expenditure"""
     project = find_project(user, project_id)
     row = funds.record_expenditure(user, project, data.date, data.category, data.source, data.amount, data.voucher)
     return {
@@ -243,16 +213,9 @@ def post_expenditure(user, project_id: int, data: schemas.ExpenditureIn):
     }
 
 
-@route(
-    "/projects/<int:project_id>/reports",
-    "POST",
-    summary="Submit a survey or acceptance report",
-    tag="reports",
-    body=schemas.ReportIn,
-    status=201,
-    roles=OWNER,
-)
+@route("/projects/<int:project_id>/reports", "POST", tag="reports", status=201, roles=OWNER)
 def post_report(user, project_id: int, data: schemas.ReportIn):
+    """Submit a survey or acceptance report"""
     project = find_project(user, project_id)
     report = funds.submit_report(
         user, project, data.kind, data.summary, [(a.key, a.achieved) for a in data.indicators], data.separate_account
@@ -267,16 +230,9 @@ def post_report(user, project_id: int, data: schemas.ReportIn):
     }
 
 
-@route(
-    "/projects/<int:project_id>/extension",
-    "POST",
-    summary="Request an extension (at most once, ≤ 12 months)",
-    tag="lifecycle",
-    body=schemas.ExtensionIn,
-    status=201,
-    roles=OWNER,
-)
+@route("/projects/<int:project_id>/extension", "POST", tag="lifecycle", status=201, roles=OWNER)
 def post_extension(user, project_id: int, data: schemas.ExtensionIn):
+    """Request an extension (at most once, ≤ 12 months)"""
     project = find_project(user, project_id)
     row = funds.request_extension(user, project, data.new_end_date, data.reason, settings(), date.today())
     return {
@@ -290,13 +246,12 @@ def post_extension(user, project_id: int, data: schemas.ExtensionIn):
 @route(
     "/projects/<int:project_id>/extension/decision",
     "POST",
-    summary="Approve or refuse the extension request",
     tag="lifecycle",
     query={"as_of": "YYYY-MM-DD"},
-    body=schemas.ExtensionDecisionIn,
     roles=STAFF.refusing(_l("Only bureau staff decide extension requests.")),
 )
 def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisionIn):
+    """Approve or refuse the extension request"""
     project = find_project(user, project_id)
     when = as_of()
     funds.decide_extension(user, project, data.approve, settings(), when)
@@ -306,13 +261,11 @@ def post_extension_decision(user, project_id: int, data: schemas.ExtensionDecisi
 @route(
     "/projects/<int:project_id>/indicators",
     "PUT",
-    summary="Set or adjust the task book's indicators, before the acceptance is applied for",
-    tag="projects",
     query={"as_of": "YYYY-MM-DD"},
-    body=schemas.IndicatorsIn,
     roles=STAFF.refusing(_l("Only bureau staff set a project's indicators.")),
 )
 def put_indicators(user, project_id: int, data: schemas.IndicatorsIn):
+    """Set or adjust the task book's indicators, before the acceptance is applied for"""
     project = find_project(user, project_id)
     when = as_of()
     items = [IndicatorInput(i.key, i.name, i.unit, i.target, i.weight) for i in data.indicators]

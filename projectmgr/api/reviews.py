@@ -14,8 +14,10 @@ from ..services.applications import review as application_review
 from ..services.project_view import day, project_summary
 from ..services.projects import find_project
 from . import schemas
-from .core import paginate, route
+from .core import paginate, tagged_route
 from .serialize import conflict_json, panel_members_json, score_json
+
+route = tagged_route("acceptance")
 
 
 def _panel_json(panel, show_seed: bool) -> dict:
@@ -45,13 +47,9 @@ def _criteria(sheet) -> list[dict]:
     ]
 
 
-@route(
-    "/scoresheet",
-    summary="The default acceptance scoresheet, or with kind=approval the approval-review sheet (100 points)",
-    tag="acceptance",
-    query={"kind": "acceptance|approval"},
-)
+@route("/scoresheet", query={"kind": "acceptance|approval"})
 def get_scoresheet(user):
+    """The default acceptance scoresheet, or with kind=approval the approval-review sheet (100 points)"""
     kind = request.args.get("kind") or "acceptance"
     if kind not in ("acceptance", "approval"):
         raise ValidationFailed.one("kind", _("One of %(values)s.", values="acceptance, approval"))
@@ -59,34 +57,17 @@ def get_scoresheet(user):
     return {"kind": kind, "criteria": _criteria(sheet)}
 
 
-@route(
-    "/projects/<int:project_id>/panel",
-    "PUT",
-    summary="Choose or draw the acceptance panel; replaces members who declared a conflict during the review",
-    tag="acceptance",
-    body=schemas.PanelIn,
-    roles=STAFF.refusing(_l("Only bureau staff form panels.")),
-)
+@route("/projects/<int:project_id>/panel", "PUT", roles=STAFF.refusing(_l("Only bureau staff form panels.")))
 def put_panel(user, project_id: int, data: schemas.PanelIn):
+    """Choose or draw the acceptance panel; replaces members who declared a conflict during the review"""
     project = find_project(user, project_id)
-    result = panels.set_panel(
-        user,
-        project,
-        settings(),
-        date.today(),
-        expert_ids=data.expert_ids,
-        draw_spec=data.draw.model_dump() if data.draw is not None else None,
-    )
+    result = panels.set_panel(user, project, settings(), date.today(), **data.choice())
     return _panel_json(result.panel, can_see_draw_seed(user))
 
 
-@route(
-    "/projects/<int:project_id>/panel",
-    summary="The current acceptance panel",
-    tag="acceptance",
-    roles="staff, leader, admin, panel members",
-)
+@route("/projects/<int:project_id>/panel", roles="staff, leader, admin, panel members")
 def get_panel(user, project_id: int):
+    """The current acceptance panel"""
     project = find_project(user, project_id)
     require(can_see_panel(user, project), _("The panel's members are not shown to the owner."))
     panel = panels.panel_for_round(project) or panels.current_panel(project.id)
@@ -99,15 +80,9 @@ def get_panel(user, project_id: int):
     return data
 
 
-@route(
-    "/projects/<int:project_id>/panel/conflict",
-    "POST",
-    summary="A panel member declares a conflict of interest (回避)",
-    tag="acceptance",
-    body=schemas.ConflictIn,
-    roles="panel members",
-)
+@route("/projects/<int:project_id>/panel/conflict", "POST", roles="panel members")
 def post_conflict(user, project_id: int, data: schemas.ConflictIn):
+    """A panel member declares a conflict of interest (回避)"""
     project = find_project(user, project_id)
     return conflict_json(panels.declare_conflict(user, project, data.reason))
 
@@ -115,34 +90,24 @@ def post_conflict(user, project_id: int, data: schemas.ConflictIn):
 @route(
     "/projects/<int:project_id>/scores/me",
     "PUT",
-    summary="Submit or edit my scores (until the conclusion)",
-    tag="acceptance",
-    body=schemas.ScoresIn,
     roles=EXPERTS.refusing(_l("Only panel members score.")).noting("panel members"),
 )
 def put_my_scores(user, project_id: int, data: schemas.ScoresIn):
+    """Submit or edit my scores (until the conclusion)"""
     project = find_project(user, project_id)
     score = panels.submit_score(user, project, data.scores, data.recommendation, data.integrity_concern, data.comment)
     return score_json(score)
 
 
-@route(
-    "/projects/<int:project_id>/scores",
-    summary="Scores, blind per role (staff: all; member: own until the conclusion; owner: aggregate after it)",
-    tag="acceptance",
-)
+@route("/projects/<int:project_id>/scores")
 def get_scores(user, project_id: int):
+    """Scores, blind per role (staff: all; member: own until the conclusion; owner: aggregate after it)"""
     return panels.scores_view(user, find_project(user, project_id))
 
 
-@route(
-    "/reviews",
-    summary="The projects whose panel I sit on",
-    tag="acceptance",
-    roles=EXPERTS,
-    query={"page": "", "per_page": ""},
-)
+@route("/reviews", roles=EXPERTS, query={"page": "", "per_page": ""})
 def get_reviews(user):
+    """The projects whose panel I sit on"""
 
     def item(row) -> dict:
         project, panel, member = row

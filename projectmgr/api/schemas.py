@@ -149,6 +149,10 @@ class PanelIn(Body):
     expert_ids: list[Id] | None = None
     draw: DrawIn | None = None
 
+    def choice(self) -> dict:
+        """The chosen experts or the draw, as the panel services take them (`expert_ids`, `draw_spec`)."""
+        return {"expert_ids": self.expert_ids, "draw_spec": self.draw.model_dump() if self.draw is not None else None}
+
 
 class ConflictIn(Body):
     reason: LongText

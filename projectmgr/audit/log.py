@@ -17,11 +17,12 @@ from ..unit_of_work import committing
 SUCCESS, FAILURE, REFUSED = "success", "failure", "refused"
 
 
-def _origin() -> tuple[str | None, str | None]:
+def _origin() -> dict:
+    """Where the request came from: its address and user agent (neither outside a request)."""
     if not has_request_context():
-        return None, None
+        return {"address": None, "user_agent": None}
     agent = (request.headers.get("User-Agent") or "")[:300] or None
-    return request.remote_addr, agent
+    return {"address": request.remote_addr, "user_agent": agent}
 
 
 def record(
@@ -33,22 +34,13 @@ def record(
     target: str | None = None,
     **details,
 ) -> SecurityEvent:
-    address, agent = _origin()
     if actor is not None and getattr(actor, "id", None) is None:
         actor = None  # the system actor
+    actor_id, actor_name = (actor.id, actor.username) if actor is not None else (None, actor_name or None)
     row = SecurityEvent(
-        at=utcnow(),
-        actor_id=actor.id if actor is not None else None,
-        actor_name=(actor.username if actor is not None else actor_name or None),
-        address=address,
-        user_agent=agent,
-        event=event,
-        target=target,
-        outcome=outcome,
-        details=details,
+        at=utcnow(), actor_id=actor_id, actor_name=actor_name and actor_name[:80], **_origin(),
+        event=event, target=target, outcome=outcome, details=details,
     )
-    if row.actor_name:
-        row.actor_name = row.actor_name[:80]
     db.session.add(row)
     return row
 

@@ -31,6 +31,7 @@ from ..permissions import can_run_evaluation, require
 from ..rules.evaluation import FACTORS, Factors, propose, share
 from ..rules.settings import RuleSettings
 from .locking import lock_project
+from .project_view import attributes
 from .transitions import transition
 
 GRADES = [g.value for g in Grade]
@@ -268,20 +269,16 @@ def year_report(year: int) -> YearReport:
 def evaluation_json(ev: Evaluation) -> dict:
     p = ev.project
     return {
-        "id": ev.id,
-        "project_id": p.id,
-        "code": p.code,
-        "title": p.title,
+        **attributes(ev, "id project_id year reason"),
+        **attributes(p, "code title"),
         "level": p.plan.level.value,
         "state": p.state.value,
-        "year": ev.year,
         "factors": {k: ev.factors.get(k) for k in FACTORS},
         "failed_acceptance": ev.factors.get("failed_acceptance", False),
         "weights": ev.factors.get("weights", {}),
         "score": None if ev.score is None else str(ev.score),
         "proposed_grade": ev.proposed_grade.value,
         "grade": ev.grade.value if ev.grade else None,
-        "reason": ev.reason,
     }
 
 

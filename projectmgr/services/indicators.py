@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..lifecycle import INDICATORS_ADJUSTABLE, Context, record_event
 from ..models import Indicator, IndicatorValue, Project, User
@@ -20,6 +20,7 @@ from ..permissions import can_set_indicators, require
 from ..rules.settings import RuleSettings
 from .locking import lock_project
 from .projects import IndicatorInput, indicator_errors
+from .states import require_state
 
 
 def _described(indicator: Indicator | IndicatorInput) -> dict:
@@ -43,13 +44,11 @@ def set_indicators(
     """Replace the project's indicators with `indicators` (see the module). Does not commit."""
     require(can_set_indicators(actor, project), _("Only bureau staff set a project's indicators."))
     lock_project(project)
-    if project.state not in INDICATORS_ADJUSTABLE:
-        raise Conflict(
-            _(
-                "The indicators are fixed once the acceptance is applied for (the project is %(state)s).",
-                state=project.state.value,
-            )
-        )
+    require_state(
+        project,
+        INDICATORS_ADJUSTABLE,
+        _("The indicators are fixed once the acceptance is applied for (the project is %(state)s)."),
+    )
     errors = indicator_errors(indicators)
     current = {i.key: i for i in project.indicators}
     wanted = {i.key for i in indicators}
@@ -86,14 +85,8 @@ def set_indicators(
             item.weight,
         )
     after = [_described(i) for i in indicators]
-    ctx = Context(
-        project=project,
-        user=actor,
-        as_of=as_of,
-        settings=settings,
-        comment=comment,
-        details={"before": before, "after": after},
-    )
+    details = {"before": before, "after": after}
+    ctx = Context(project=project, user=actor, as_of=as_of, settings=settings, comment=comment, details=details)
     record_event("set_indicators", ctx)
     db.session.flush()
     return project.indicators

@@ -53,6 +53,7 @@ from ..rules.scoring import (
 from ..rules.settings import RuleSettings
 from .due_items import open_item
 from .locking import lock_project
+from .states import require_state
 
 
 def scoresheet(project: Project) -> tuple[Criterion, ...]:
@@ -147,13 +148,9 @@ def set_panel(
     during the review it replaces members who declared a conflict, keeping those who did not."""
     require(can_form_panel(actor, project), _("Only bureau staff form panels."))
     lock_project(project)
-    if project.state not in PANEL_OPEN:
-        raise Conflict(
-            _(
-                "A panel is formed while the project is applying for acceptance, not in '%(state)s'.",
-                state=project.state.value,
-            )
-        )
+    require_state(
+        project, PANEL_OPEN, _("A panel is formed while the project is applying for acceptance, not in '%(state)s'.")
+    )
     if project.plan.level != Level.municipal:
         # National and provincial projects are concluded by a higher authority (record_conclusion).
         raise GuardFailed([{"check": MUNICIPAL.check, "message": str(MUNICIPAL.message)}])

@@ -2,6 +2,7 @@
 plain data, below both faces. The formats are the API's: money as strings with two decimals,
 dates as YYYY-MM-DD, instants in UTC with a Z."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,22 +37,43 @@ def number(value: Decimal | None) -> str | None:
     return text
 
 
+def attributes(obj, names: str) -> dict:
+    """The attributes named (separated by spaces) as they are: the ids, texts and numbers of a JSON shape."""
+    return {name: getattr(obj, name) for name in names.split()}
+
+
+def indicator_rows(
+    project: Project,
+    achieved: dict[int, Decimal],
+    figure: Callable[[Decimal | None], str | None],
+    share: Callable[[Decimal], str],
+) -> list[dict]:
+    """The project's indicators with their latest achieved values and their completion, as the
+    project page and the API show them and as the certificate prints them: figure writes the
+    numbers, share the completion."""
+    return [
+        {
+            "key": i.key,
+            "name": i.name,
+            "unit": i.unit,
+            "target": figure(i.target),
+            "weight": figure(i.weight),
+            "achieved": figure(achieved.get(i.id)),
+            "completion": share(completion_of(IndicatorFact(i.target, i.weight, achieved.get(i.id)))),
+        }
+        for i in project.indicators
+    ]
+
+
 def project_summary(project: Project) -> dict:
     return {
-        "id": project.id,
-        "code": project.code,
-        "title": project.title,
+        **attributes(
+            project, "id code title plan_id organization_id owner_id responsible_staff_id industry version flags"
+        ),
         "level": project.plan.level.value,
-        "plan_id": project.plan_id,
-        "organization_id": project.organization_id,
-        "owner_id": project.owner_id,
-        "responsible_staff_id": project.responsible_staff_id,
-        "industry": project.industry,
         "state": project.state.value,
-        "version": project.version,
         "start_date": day(project.start_date),
         "end_date": day(project.end_date),
-        "flags": project.flags,
         "special_funds": money(project.special_funds),
         "self_raised_committed": money(project.self_raised_committed),
     }
@@ -91,18 +113,7 @@ def project_detail(project: Project, user, when: date, allowed: list[str] | None
             for c in facts.binding_checks
             if c.key != "integrity" or _integrity_visible(project, user)
         ],
-        indicators=[
-            {
-                "key": i.key,
-                "name": i.name,
-                "unit": i.unit,
-                "target": number(i.target),
-                "weight": number(i.weight),
-                "achieved": number(facts.achieved.get(i.id)),
-                "completion": str(completion_of(IndicatorFact(i.target, i.weight, facts.achieved.get(i.id)))),
-            }
-            for i in project.indicators
-        ],
+        indicators=indicator_rows(project, facts.achieved, number, str),
         indicator_completion=str(facts.indicator_completion),
         due_items=[
             {

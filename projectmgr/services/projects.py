@@ -99,26 +99,16 @@ def _registration_errors(data: ProjectInput) -> tuple[list[dict], Plan | None]:
         if line.category in seen:
             err(f"budget[{i}].category", _("Category %(category)s appears twice.", category=line.category.value))
         seen.add(line.category)
-    special = sum((line.special for line in data.budget), Decimal("0"))
-    self_raised = sum((line.self_raised for line in data.budget), Decimal("0"))
-    if special != data.special_funds:
-        err(
-            "budget.special",
-            _(
-                "Special budget lines sum to %(sum)s, not the special grant %(grant)s.",
-                sum=format(special, ".2f"),
-                grant=format(data.special_funds, ".2f"),
-            ),
-        )
-    if self_raised != data.self_raised_committed:
-        err(
-            "budget.self_raised",
-            _(
-                "Self-raised budget lines sum to %(sum)s, not the commitment %(commitment)s.",
-                sum=format(self_raised, ".2f"),
-                commitment=format(data.self_raised_committed, ".2f"),
-            ),
-        )
+    # Each part of the budget sums to its figure (named `figure` in the message): the grant, the commitment.
+    for part, expected, figure, message in (
+        ("special", data.special_funds, "grant",
+         _("Special budget lines sum to %(sum)s, not the special grant %(grant)s.")),
+        ("self_raised", data.self_raised_committed, "commitment",
+         _("Self-raised budget lines sum to %(sum)s, not the commitment %(commitment)s.")),
+    ):
+        total = sum((getattr(line, part) for line in data.budget), Decimal("0"))
+        if total != expected:
+            err(f"budget.{part}", message % {"sum": format(total, ".2f"), figure: format(expected, ".2f")})
     if plan is not None:
         required = plan.min_self_raised_ratio * data.special_funds
         if data.self_raised_committed < required:

@@ -45,15 +45,8 @@ def create_organization(name: str, kind: OrgKind, credit_code: str) -> Organizat
 
 
 def create_user(
-    actor: User | SystemActor,
-    *,
-    username: str,
-    password: str,
-    role: Role,
-    display_name: str,
-    organization_id: int | None = None,
-    email: str | None = None,
-    expert: dict | None = None,
+    actor: User | SystemActor, *, username: str, password: str, role: Role, display_name: str,
+    organization_id: int | None = None, email: str | None = None, expert: dict | None = None,
     policy_exempt: bool = False,
 ) -> User:
     """`policy_exempt` is for `demo load` (and the tests' factory) only: no page, API or command
@@ -89,13 +82,8 @@ def create_user(
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(_("The username %(username)s is taken.", username=username))
     user = User(
-        username=username,
-        role=role,
-        display_name=display_name,
-        organization_id=organization_id,
-        email=email,
-        active=True,
-        password_policy_exempt=policy_exempt,
+        username=username, role=role, display_name=display_name, organization_id=organization_id, email=email,
+        active=True, password_policy_exempt=policy_exempt,
     )
     user.set_password(password)
     if role == Role.expert:
@@ -113,15 +101,8 @@ def create_user(
 
 
 def create_plan(
-    settings: RuleSettings,
-    *,
-    name: str,
-    level: Level,
-    year: int,
-    min_self_raised_ratio: Decimal | None = None,
-    panel_min_size: int | None = None,
-    panel_min_finance: int | None = None,
-    aggregation: Aggregation | None = None,
+    settings: RuleSettings, *, name: str, level: Level, year: int, min_self_raised_ratio: Decimal | None = None,
+    panel_min_size: int | None = None, panel_min_finance: int | None = None, aggregation: Aggregation | None = None,
     scoresheet: list[dict] | None = None,
 ) -> Plan:
     plan = Plan(

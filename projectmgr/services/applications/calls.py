@@ -1,6 +1,6 @@
 """Calls for applications (申报指南): a municipal plan's window."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -39,16 +39,7 @@ def create_call(actor: User, data: CallInput) -> Call:
         errors.append({"field": "closes_on", "message": _("The window closes before it opens.")})
     if errors:
         raise ValidationFailed(errors)
-    call = Call(
-        plan_id=data.plan_id,
-        title=data.title,
-        opens_on=data.opens_on,
-        closes_on=data.closes_on,
-        guide=data.guide,
-        max_special_funds=data.max_special_funds,
-        fields=data.fields or None,
-        created_by_id=actor.id,
-    )
+    call = Call(**asdict(replace(data, fields=data.fields or None)), created_by_id=actor.id)
     db.session.add(call)
     db.session.flush()
     return call

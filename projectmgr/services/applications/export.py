@@ -11,38 +11,38 @@ from ...permissions import can_check_applications, require
 from ..excel.workbook import current_lang, money, new_book, save, word
 from .notice import ranking
 
+# Each column's heading in Chinese and in English, by what it shows (the ranking's requested funds shorter).
+HEADINGS = {
+    "rank": ("排名", "Rank"),
+    "id": ("申报编号", "ID"),
+    "title": ("项目名称", "Title"),
+    "organization": ("申报单位", "Organization"),
+    "owner": ("项目负责人", "Owner"),
+    "score": ("评审得分", "Score"),
+    "state": ("状态", "State"),
+    "submitted_on": ("提交日期", "Submitted on"),
+    "special_funds": ("申请专项资金（元）", "Special funds requested (yuan)"),
+    "requested": ("申请专项资金（元）", "Requested (yuan)"),
+    "suggested_funds": ("建议资助（元）", "Suggested (yuan)"),
+    "self_raised_committed": ("自筹资金（元）", "Self-raised funds (yuan)"),
+    "start_date": ("开始日期", "Start date"),
+    "end_date": ("结束日期", "End date"),
+}
 APPLICATION_COLUMNS = (
-    ("id", "申报编号", "ID"),
-    ("title", "项目名称", "Title"),
-    ("organization", "申报单位", "Organization"),
-    ("owner", "项目负责人", "Owner"),
-    ("state", "状态", "State"),
-    ("submitted_on", "提交日期", "Submitted on"),
-    ("special_funds", "申请专项资金（元）", "Special funds requested (yuan)"),
-    ("self_raised_committed", "自筹资金（元）", "Self-raised funds (yuan)"),
-    ("start_date", "开始日期", "Start date"),
-    ("end_date", "结束日期", "End date"),
+    "id", "title", "organization", "owner", "state", "submitted_on", "special_funds", "self_raised_committed",
+    "start_date", "end_date",
 )
-RANKING_COLUMNS = (
-    ("rank", "排名", "Rank"),
-    ("id", "申报编号", "ID"),
-    ("title", "项目名称", "Title"),
-    ("organization", "申报单位", "Organization"),
-    ("score", "评审得分", "Score"),
-    ("special_funds", "申请专项资金（元）", "Requested (yuan)"),
-    ("suggested_funds", "建议资助（元）", "Suggested (yuan)"),
-    ("state", "状态", "State"),
-)
+RANKING_COLUMNS = ("rank", "id", "title", "organization", "score", "requested", "suggested_funds", "state")
 
 
 def call_workbook(user: User, call: Call, lang: str | None = None):
     """The call's applications and ranking as a saved workbook (a temporary file)."""
     require(can_check_applications(user), _("Only bureau staff rank a call."))
     lang = lang or current_lang()
-    head = 1 if lang == "zh" else 2
+    head = 0 if lang == "zh" else 1
     wb = new_book()
     sheet = wb.create_sheet("申报" if lang == "zh" else "Applications")
-    sheet.append([c[head] for c in APPLICATION_COLUMNS])
+    sheet.append([HEADINGS[c][head] for c in APPLICATION_COLUMNS])
     rows = db.session.scalars(
         select(Application)
         .options(joinedload(Application.organization), joinedload(Application.owner))
@@ -65,7 +65,7 @@ def call_workbook(user: User, call: Call, lang: str | None = None):
             ]
         )
     sheet = wb.create_sheet("排名" if lang == "zh" else "Ranking")
-    sheet.append([c[head] for c in RANKING_COLUMNS])
+    sheet.append([HEADINGS[c][head] for c in RANKING_COLUMNS])
     for r in ranking(user, call):
         a = r.application
         sheet.append(

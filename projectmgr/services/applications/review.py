@@ -30,6 +30,7 @@ from ...rules.deadlines import scoring_due
 from ...rules.scoring import Criterion, aggregate, grade_for, scoresheet_from_data
 from ...rules.settings import RuleSettings
 from ..panels import blind_view, choose, fill, record_score, step_aside
+from ..states import require_state
 from .forms import lock
 
 SCORE_UNIT = Decimal("0.0001")  # the stored aggregate's places (application.score)
@@ -69,13 +70,9 @@ def set_review_panel(
     it replaces members who declared a conflict, keeping those who did not."""
     require(can_check_applications(actor, application), _("Only bureau staff form panels."))
     lock(application)
-    if application.state not in REVIEW_PANEL_OPEN:
-        raise Conflict(
-            _(
-                "A review panel is formed once the formal check passed, not in '%(state)s'.",
-                state=application.state.value,
-            )
-        )
+    require_state(
+        application, REVIEW_PANEL_OPEN, _("A review panel is formed once the formal check passed, not in '%(state)s'.")
+    )
     panel = panel_of(application)
     reviewing = application.state == ApplicationState.under_review
     experts, seed, year = choose(

@@ -1,7 +1,7 @@
 """Recommendations upward (推荐) to provincial and national programmes, their outcomes, and the
 ledger's count of projects won."""
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -49,16 +49,8 @@ def recommend(actor: User, data: RecommendationInput) -> UpwardRecommendation:
             errors.append({"field": "organization_id", "message": _("No such organization.")})
     if errors:
         raise ValidationFailed(errors)
-    row = UpwardRecommendation(
-        application_id=data.application_id,
-        organization_id=organization_id,
-        title=title,
-        level=data.level,
-        programme=data.programme,
-        year=data.year,
-        submitted_on=data.submitted_on,
-        created_by_id=actor.id,
-    )
+    filled = replace(data, title=title, organization_id=organization_id)  # from the application, if it names one
+    row = UpwardRecommendation(**asdict(filled), created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
     return row
@@ -72,15 +64,8 @@ def find_recommendation(recommendation_id: int) -> UpwardRecommendation:
 
 
 def record_outcome(
-    actor: User,
-    row: UpwardRecommendation,
-    outcome: Outcome,
-    document_no: str,
-    settings: RuleSettings,
-    on: date,
-    plan_id: int | None = None,
-    special_funds: Decimal | None = None,
-    code: str | None = None,
+    actor: User, row: UpwardRecommendation, outcome: Outcome, document_no: str, settings: RuleSettings, on: date,
+    plan_id: int | None = None, special_funds: Decimal | None = None, code: str | None = None,
     registration: ProjectInput | None = None,
 ) -> Project | None:
     """Won or not won, with the higher authority's document number; a win with a plan registers the

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import Application, ApplicationTransition, Call, Objection, UpwardRecommendation, User
 from ...permissions import can_check_applications
 from ...rules.settings import RuleSettings
-from ..project_view import day, instant, money, number
+from ..project_view import attributes, day, instant, money, number
 from .forms import attachments_of
 from .machine import allowed_triggers
 from .notice import Ranked, objections_of
@@ -33,19 +33,13 @@ def call_json(call: Call, as_of: date) -> dict:
 
 def application_summary(application: Application) -> dict:
     return {
-        "id": application.id,
-        "call_id": application.call_id,
-        "title": application.title,
-        "organization_id": application.organization_id,
-        "owner_id": application.owner_id,
+        **attributes(application, "id call_id title organization_id owner_id project_id version"),
         "state": application.state.value,
         "special_funds": money(application.special_funds),
         "self_raised_committed": money(application.self_raised_committed),
         "submitted_on": day(application.submitted_on),
         "score": None if application.score is None else f"{application.score:.2f}",
         "notice_until": day(application.notice_until),
-        "project_id": application.project_id,
-        "version": application.version,
     }
 
 
@@ -124,17 +118,10 @@ def ranked_json(r: Ranked) -> dict:
 
 def recommendation_json(r: UpwardRecommendation) -> dict:
     return {
-        "id": r.id,
-        "application_id": r.application_id,
-        "organization_id": r.organization_id,
-        "title": r.title,
+        **attributes(r, "id application_id organization_id title programme year document_no project_id"),
         "level": r.level.value,
-        "programme": r.programme,
-        "year": r.year,
         "submitted_on": day(r.submitted_on),
         "outcome": r.outcome.value if r.outcome else None,
-        "document_no": r.document_no,
         "decided_on": day(r.decided_on),
         "granted_funds": money(r.granted_funds),
-        "project_id": r.project_id,
     }

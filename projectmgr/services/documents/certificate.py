@@ -14,11 +14,11 @@ from ...facts.figures import project_facts
 from ...labels import label
 from ...lifecycle import CERTIFIED
 from ...models import Certificate, Project, ReportKind
-from ...rules.indicators import IndicatorFact, completion_of
 from ...rules.scoring import grade_for
 from ...rules.settings import RuleSettings
 from ...unit_of_work import committing
 from ..conclusion_text import decision_text
+from ..project_view import indicator_rows
 from .common import bureau, conclusion_record, day, number, outcome, percent, yuan
 
 # Two staff generating the first certificates of a year at once may draw the same next number:
@@ -125,17 +125,7 @@ def certificate_data(project: Project, cert: Certificate, settings: RuleSettings
             (_("Self-raised funds arrived"), yuan(t["self_raised_arrived"])),
             (_("Self-raised funds spent"), yuan(t["self_raised_spent"])),
         ],
-        indicators=[
-            {
-                "name": i.name,
-                "unit": i.unit,
-                "target": number(i.target),
-                "weight": number(i.weight),
-                "achieved": number(facts.achieved.get(i.id)),
-                "completion": percent(completion_of(IndicatorFact(i.target, i.weight, facts.achieved.get(i.id)))),
-            }
-            for i in project.indicators
-        ],
+        indicators=indicator_rows(project, facts.achieved, number, percent),
         completion=percent(facts.indicator_completion),
         checks=[
             {"name": label("binding", c.key), "passed": c.passed, "severity": label("severity", c.severity)}

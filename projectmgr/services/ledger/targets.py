@@ -1,6 +1,6 @@
 """The yearly targets: their input, checks, creation and changes (staff only)."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -75,6 +75,11 @@ def target_errors(data: TargetInput, target: LedgerTarget | None = None) -> list
     return errors
 
 
+def _columns(data: TargetInput) -> dict:
+    """The target's columns as the input gives them, the title and the unit stripped."""
+    return asdict(data) | {"title": data.title.strip(), "unit": data.unit.strip()}
+
+
 def create_target(user: User, data: TargetInput) -> LedgerTarget:
     require_keeper(user)
     errors = target_errors(data)
@@ -93,18 +98,7 @@ def create_target(user: User, data: TargetInput) -> LedgerTarget:
             )
             or 0
         )
-    target = LedgerTarget(
-        year=data.year,
-        parent_id=data.parent_id,
-        position=position,
-        title=data.title.strip(),
-        unit=data.unit.strip(),
-        target_value=data.target_value,
-        cumulative=data.cumulative,
-        metric=data.metric,
-        responsible_id=data.responsible_id,
-        note=data.note,
-    )
+    target = LedgerTarget(**(_columns(data) | {"position": position}))
     db.session.add(target)
     db.session.flush()
     return target
@@ -115,16 +109,9 @@ def update_target(user: User, target: LedgerTarget, data: TargetInput) -> Ledger
     errors = target_errors(data, target)
     if errors:
         raise ValidationFailed(errors)
-    target.year, target.parent_id, target.title, target.unit = (
-        data.year,
-        data.parent_id,
-        data.title.strip(),
-        data.unit.strip(),
-    )
-    target.target_value, target.cumulative, target.metric = data.target_value, data.cumulative, data.metric
-    target.responsible_id, target.note = data.responsible_id, data.note
-    if data.position is not None:
-        target.position = data.position
+    for name, value in _columns(data).items():
+        if name != "position" or value is not None:  # no position given: the target keeps its place
+            setattr(target, name, value)
     db.session.flush()
     return target
 

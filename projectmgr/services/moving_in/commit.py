@@ -33,17 +33,12 @@ from ..credit import record_failure
 from .preview import Preview, Row
 
 # What an organization's name says it is; anything else is "other" for staff to correct.
-ORG_KINDS = (
-    ("大学", OrgKind.university),
-    ("学院", OrgKind.university),
-    ("研究院", OrgKind.institute),
-    ("研究所", OrgKind.institute),
-    ("研究中心", OrgKind.institute),
-    ("公司", OrgKind.enterprise),
-    ("厂", OrgKind.enterprise),
-    ("局", OrgKind.government),
-    ("委员会", OrgKind.government),
-)
+ORG_KINDS = {
+    OrgKind.university: ("大学", "学院"),
+    OrgKind.institute: ("研究院", "研究所", "研究中心"),
+    OrgKind.enterprise: ("公司", "厂"),
+    OrgKind.government: ("局", "委员会"),
+}
 # Without a password hash nobody signs in with a password: staff invite the owner to set one.
 NO_PASSWORD = "!"
 
@@ -63,7 +58,7 @@ class Created:
 
 
 def org_kind(name: str) -> OrgKind:
-    return next((kind for word, kind in ORG_KINDS if word in name), OrgKind.other)
+    return next((kind for kind, words in ORG_KINDS.items() if any(word in name for word in words)), OrgKind.other)
 
 
 def _username(organization: Organization, name: str) -> str:

@@ -185,14 +185,11 @@ def state(value) -> State | None:
     return found
 
 
-LEVEL_WORDS = (
-    ("国家", Level.national),
-    ("national", Level.national),
-    ("省", Level.provincial),
-    ("provincial", Level.provincial),
-    ("市", Level.municipal),
-    ("municipal", Level.municipal),
-)
+LEVEL_WORDS = {
+    Level.national: ("国家", "national"),
+    Level.provincial: ("省", "provincial"),
+    Level.municipal: ("市", "municipal"),
+}
 
 
 def level(value) -> Level | None:
@@ -201,8 +198,8 @@ def level(value) -> Level | None:
     if raw is None:
         return None
     folded = _fold(raw).lower()
-    for word, found in LEVEL_WORDS:
-        if word in folded:
+    for found, words in LEVEL_WORDS.items():
+        if any(word in folded for word in words):
             return found
     raise BadValue(_("Not a level: use 国家级, 省级 or 市级."))
 
