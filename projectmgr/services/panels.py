@@ -39,25 +39,19 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..permissions import can_form_panel, can_review, can_score, can_see_all_scores, require
+from ..rules import scoring
 from ..rules.deadlines import scoring_due
 from ..rules.panels import conflicted, has_room
-from ..rules.scoring import (
-    DEFAULT_SCORESHEET,
-    Criterion,
-    aggregate,
-    grade_for,
-    scoresheet_from_data,
-    total,
-    validate_scores,
-)
 from ..rules.settings import RuleSettings
 from .due_items import open_item
 from .locking import lock_project
 from .states import require_state
 
 
-def scoresheet(project: Project) -> tuple[Criterion, ...]:
-    return scoresheet_from_data(project.plan.scoresheet) if project.plan.scoresheet else DEFAULT_SCORESHEET
+def scoresheet(project: Project) -> tuple[scoring.Criterion, ...]:
+    if project.plan.scoresheet:
+        return scoring.scoresheet_from_data(project.plan.scoresheet)
+    return scoring.DEFAULT_SCORESHEET
 
 
 def is_conflicted(expert: User, organization_id: int) -> bool:
@@ -137,12 +131,8 @@ class PanelResult:
 
 
 def set_panel(
-    actor: User,
-    project: Project,
-    settings: RuleSettings,
-    as_of: date,
-    expert_ids: list[int] | None = None,
-    draw_spec: dict | None = None,
+    actor: User, project: Project, settings: RuleSettings, as_of: date,
+    expert_ids: list[int] | None = None, draw_spec: dict | None = None,
 ) -> PanelResult:
     """Choose or draw the panel for this acceptance round. Before form_panel it replaces the draft;
     during the review it replaces members who declared a conflict, keeping those who did not."""
@@ -291,12 +281,12 @@ def submit_score(
 
 
 def record_score(
-    member: PanelMember, sheet: tuple[Criterion, ...], sent: dict, recommendations: list[str], refusal: str
+    member: PanelMember, sheet: tuple[scoring.Criterion, ...], sent: dict, recommendations: list[str], refusal: str
 ) -> Score:
     """Check the member's sheet (scores against the criteria, the recommendation among those
     allowed, else the refusal; every bad field named) and store it. The caller holds the lock and
     checked the panel is scoring."""
-    parsed, errors = validate_scores(sheet, sent["scores"])
+    parsed, errors = scoring.validate_scores(sheet, sent["scores"])
     details = [{"field": f, "message": translate(m)} for f, m in errors]
     recommendation = sent["recommendation"]
     if recommendation not in recommendations:
@@ -306,7 +296,7 @@ def record_score(
     integrity_concern, comment = sent["integrity_concern"], sent["comment"]
     score = member.score or Score(member=member)
     score.scores = {k: f"{v:f}" for k, v in parsed.items()}
-    score.total = total(parsed)
+    score.total = scoring.total(parsed)
     score.recommendation = Recommendation(recommendation)
     score.integrity_concern = integrity_concern
     score.comment = comment
@@ -347,8 +337,8 @@ def blind_view(user: User, panel: Panel, aggregation: str, own_member) -> dict:
     result: dict = {"concluded": concluded, "aggregation": aggregation}
     scored = [m for m in members if m.score is not None]
     if concluded and scored:
-        score = aggregate([m.score.total for m in scored], aggregation)
-        result.update(aggregate=f"{score:.2f}", grade=grade_for(score))
+        score = scoring.aggregate([m.score.total for m in scored], aggregation)
+        result.update(aggregate=f"{score:.2f}", grade=scoring.grade_for(score))
     # Leaders read the bureau's records, but not who scored what while the panel still scores.
     if can_see_all_scores(user, concluded):
         result["members"] = [sheet(m) for m in members]

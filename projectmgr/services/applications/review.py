@@ -59,12 +59,8 @@ def unscored(application: Application) -> list:
 
 
 def set_review_panel(
-    actor: User,
-    application: Application,
-    settings: RuleSettings,
-    as_of: date,
-    expert_ids: list[int] | None = None,
-    draw_spec: dict | None = None,
+    actor: User, application: Application, settings: RuleSettings, as_of: date,
+    expert_ids: list[int] | None = None, draw_spec: dict | None = None,
 ) -> tuple[Panel, str | None]:
     """Choose or draw the review panel. Before form_panel it replaces the draft; during the review
     it replaces members who declared a conflict, keeping those who did not."""
