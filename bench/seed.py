@@ -27,40 +27,26 @@ CHUNK = 20_000
 
 
 def _state_for(rng: random.Random, end: date, today: date, rules: RuleSettings) -> State:
-    """A state plausible for a project whose end date is `end`; some projects are late."""
+    """A state plausible for a project whose end date is `end`, by shares; some projects are late."""
     r = rng.random()
+    # fmt: off
     if acceptance_due(end, rules) < today:  # the application deadline has passed
-        table = [
-            (0.40, State.accepted),
-            (0.05, State.closed_out),
-            (0.05, State.failed),
-            (0.20, State.evaluated),
-            (0.05, State.terminated),
-            (0.03, State.acceptance_applied),
-            (0.03, State.under_review),
-            (0.02, State.rectifying),
-            (0.17, State.in_progress),  # no application: overdue, the sweep has not run yet
-        ]
+        shares = {State.accepted: 0.40, State.closed_out: 0.05, State.failed: 0.05, State.evaluated: 0.20,
+                  State.terminated: 0.05, State.acceptance_applied: 0.03, State.under_review: 0.03,
+                  State.rectifying: 0.02,
+                  State.in_progress: 0.17}  # no application: overdue, the sweep has not run yet
     elif end < today:  # in the grace months
-        table = [
-            (0.45, State.in_progress),
-            (0.35, State.acceptance_applied),
-            (0.15, State.under_review),
-            (0.05, State.accepted),
-        ]
+        shares = {State.in_progress: 0.45, State.acceptance_applied: 0.35, State.under_review: 0.15,
+                  State.accepted: 0.05}
     else:
-        table = [
-            (0.06, State.approved),
-            (0.70, State.in_progress),
-            (0.12, State.mid_year_survey),
-            (0.08, State.survey_submitted),
-            (0.04, State.terminated),
-        ]
-    for share, state in table:
+        shares = {State.approved: 0.06, State.in_progress: 0.70, State.mid_year_survey: 0.12,
+                  State.survey_submitted: 0.08, State.terminated: 0.04}
+    # fmt: on
+    for state, share in shares.items():
         r -= share
         if r < 0:
             return state
-    return table[-1][1]
+    return state
 
 
 def seed(n_projects: int, today: date, rules: RuleSettings, seed_value: int = 20261126) -> dict:

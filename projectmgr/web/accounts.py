@@ -34,16 +34,11 @@ from . import allowed, apply, bp, failed_status, saved
 from .forms import EmptyForm, PageForm, choices
 from .pages import PER_PAGE, _enum_arg, _page
 
+USERNAME_CHARACTERS = Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '_' and '-' only."))
+
 
 class AccountForm(PageForm):
-    username = StringField(
-        _l("Username"),
-        validators=[
-            DataRequired(),
-            Length(max=80),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '_' and '-' only.")),
-        ],
-    )
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80), USERNAME_CHARACTERS])
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])

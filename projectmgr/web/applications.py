@@ -49,6 +49,21 @@ def load_application(application_id: int) -> Application:
         abort(404)
 
 
+def application_route(rule: str = "", **options):
+    """A page of one application, /applications/<id><rule>, for a signed-in user: the view is
+    called with the application (the 404 page when there is none the user may see)."""
+
+    def decorate(view):
+        @bp.route(f"/applications/<int:application_id>{rule}", endpoint=view.__name__, **options)
+        @login_required
+        def page(application_id: int):
+            return view(load_application(application_id))
+
+        return page
+
+    return decorate
+
+
 # --- calls ------------------------------------------------------------------------------------
 
 
@@ -196,10 +211,8 @@ def new_application(call_id: int):
     return _render_form(form, call, None, 422 if request.method == "POST" else 200)
 
 
-@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_application(application_id: int):
-    application = load_application(application_id)
+@application_route("/edit", methods=["GET", "POST"])
+def edit_application(application: Application):
     if not can_edit_application(current_user, application):
         abort(403)
     form = ApplicationForm()
@@ -298,16 +311,13 @@ def _render_application(application: Application, trigger_form=None, upload_form
     ), status
 
 
-@bp.route("/applications/<int:application_id>")
-@login_required
-def application_page(application_id: int):
-    return _render_application(load_application(application_id))
+@application_route()
+def application_page(application: Application):
+    return _render_application(application)
 
 
-@bp.route("/applications/<int:application_id>/transition", methods=["POST"])
-@login_required
-def application_transition(application_id: int):
-    application = load_application(application_id)
+@application_route("/transition", methods=["POST"])
+def application_transition(application: Application):
     form = TriggerForm()
     if form.validate_on_submit():
         params = {
@@ -337,10 +347,8 @@ def application_transition(application_id: int):
     return _render_application(application, trigger_form=form, status=422)
 
 
-@bp.route("/applications/<int:application_id>/attachments", methods=["POST"])
-@login_required
-def application_attachment(application_id: int):
-    application = load_application(application_id)
+@application_route("/attachments", methods=["POST"])
+def application_attachment(application: Application):
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -361,10 +369,8 @@ def application_attachment(application_id: int):
     return _render_application(application, upload_form=form, status=422)
 
 
-@bp.route("/applications/<int:application_id>/panel", methods=["POST"])
-@login_required
-def application_panel(application_id: int):
-    application = load_application(application_id)
+@application_route("/panel", methods=["POST"])
+def application_panel(application: Application):
     if not can_check_applications(current_user):
         abort(403)
     form = PanelChoiceForm()
@@ -387,10 +393,8 @@ def application_panel(application_id: int):
 # --- the expert's scoresheet ------------------------------------------------------------------
 
 
-@bp.route("/applications/<int:application_id>/score", methods=["GET", "POST"])
-@login_required
-def application_score(application_id: int):
-    application = load_application(application_id)
+@application_route("/score", methods=["GET", "POST"])
+def application_score(application: Application):
     if not can_review(current_user):
         abort(403)
     try:

@@ -10,22 +10,16 @@ from ..labels import STATES, TRIGGERS
 from ..lifecycle import TRANSITIONS
 
 W, H = 168, 40  # node size
-# Where each state sits: the main path runs left to right, the survey loop above it,
-# the outcomes of the review to the right, termination below.
+# Where each state sits (the centre of its node): the main path runs left to right, the survey loop
+# above it, the outcomes of the review to the right, termination below. Nodes are drawn in this order.
+# fmt: off
 POSITIONS = {
-    "approved": (90, 150),
-    "in_progress": (270, 150),
-    "mid_year_survey": (270, 45),
-    "survey_submitted": (470, 45),
-    "acceptance_applied": (470, 150),
-    "under_review": (670, 150),
-    "rectifying": (670, 265),
-    "accepted": (880, 65),
-    "closed_out": (880, 150),
-    "failed": (880, 235),
-    "evaluated": (1070, 150),
+    "approved": (90, 150), "in_progress": (270, 150), "mid_year_survey": (270, 45), "survey_submitted": (470, 45),
+    "acceptance_applied": (470, 150), "under_review": (670, 150), "rectifying": (670, 265),
+    "accepted": (880, 65), "closed_out": (880, 150), "failed": (880, 235), "evaluated": (1070, 150),
     "terminated": (270, 265),
 }
+# fmt: on
 WIDTH, HEIGHT = 1160, 310
 
 

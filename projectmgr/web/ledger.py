@@ -189,16 +189,11 @@ def ledger_target(target_id: int):
         require(can_keep_ledger(current_user), _("Only bureau staff keep the target ledger."))
         if form.validate_on_submit():
             upload = form.file.data
+            evidence = {"filename": upload.filename, "stream": upload.stream} if upload else {}
             if apply(
                 form,
                 lambda: service.add_progress(
-                    current_user,
-                    target,
-                    form.value.data,
-                    form.note.data or "",
-                    form.recorded_on.data,
-                    filename=upload.filename if upload else None,
-                    stream=upload.stream if upload else None,
+                    current_user, target, form.value.data, form.note.data or "", form.recorded_on.data, **evidence
                 ),
             ):
                 saved()

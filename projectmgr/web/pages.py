@@ -162,61 +162,46 @@ def project_transition(project_id: int):
     return render_project(project, failed_status(), transition_form=form)
 
 
-def _record(project_id: int, form_cls, form_name: str, action):
-    project = load_project(project_id)
-    form = form_cls()
-    if form.validate_on_submit() and apply(form, lambda: action(project, form)):
-        saved()
-        return redirect(url_for("web.project", project_id=project.id) + "#funds")
-    return render_project(project, failed_status(), **{form_name: form})
+def _funds_route(rule: str, form_cls, form_name: str):
+    """A funds form's POST route, /projects/<id><rule>: the action records the valid form for the
+    project, then back to the funds section; otherwise the project page again with the form's errors."""
+
+    def decorate(action):
+        @bp.route(f"/projects/<int:project_id>{rule}", methods=["POST"], endpoint=action.__name__)
+        @login_required
+        def record(project_id: int):
+            project = load_project(project_id)
+            form = form_cls()
+            if form.validate_on_submit() and apply(form, lambda: action(project, form)):
+                saved()
+                return redirect(url_for("web.project", project_id=project.id) + "#funds")
+            return render_project(project, failed_status(), **{form_name: form})
+
+        return record
+
+    return decorate
 
 
-@bp.route("/projects/<int:project_id>/disbursements", methods=["POST"])
-@login_required
-def add_disbursement(project_id: int):
-    return _record(
-        project_id,
-        DisbursementForm,
-        "disbursement_form",
-        lambda p, f: funds.record_disbursement(current_user, p, f.date.data, f.amount.data),
+@_funds_route("/disbursements", DisbursementForm, "disbursement_form")
+def add_disbursement(p: Project, f: DisbursementForm) -> None:
+    funds.record_disbursement(current_user, p, f.date.data, f.amount.data)
+
+
+@_funds_route("/self-raised", SelfRaisedForm, "self_raised_form")
+def add_self_raised(p: Project, f: SelfRaisedForm) -> None:
+    funds.record_self_raised(current_user, p, f.date.data, f.amount.data, f.note.data or None)
+
+
+@_funds_route("/expenditures", ExpenditureForm, "expenditure_form")
+def add_expenditure(p: Project, f: ExpenditureForm) -> None:
+    funds.record_expenditure(
+        current_user, p, f.date.data, f.category.data, f.source.data, f.amount.data, f.voucher.data or None
     )
 
 
-@bp.route("/projects/<int:project_id>/self-raised", methods=["POST"])
-@login_required
-def add_self_raised(project_id: int):
-    return _record(
-        project_id,
-        SelfRaisedForm,
-        "self_raised_form",
-        lambda p, f: funds.record_self_raised(current_user, p, f.date.data, f.amount.data, f.note.data or None),
-    )
-
-
-@bp.route("/projects/<int:project_id>/expenditures", methods=["POST"])
-@login_required
-def add_expenditure(project_id: int):
-    return _record(
-        project_id,
-        ExpenditureForm,
-        "expenditure_form",
-        lambda p, f: funds.record_expenditure(
-            current_user, p, f.date.data, f.category.data, f.source.data, f.amount.data, f.voucher.data or None
-        ),
-    )
-
-
-@bp.route("/projects/<int:project_id>/extension", methods=["POST"])
-@login_required
-def request_extension(project_id: int):
-    return _record(
-        project_id,
-        ExtensionForm,
-        "extension_form",
-        lambda p, f: funds.request_extension(
-            current_user, p, f.new_end_date.data, f.reason.data, settings(), date.today()
-        ),
-    )
+@_funds_route("/extension", ExtensionForm, "extension_form")
+def request_extension(p: Project, f: ExtensionForm) -> None:
+    funds.request_extension(current_user, p, f.new_end_date.data, f.reason.data, settings(), date.today())
 
 
 @bp.route("/projects/<int:project_id>/extension/<decision>", methods=["POST"])

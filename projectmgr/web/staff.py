@@ -156,15 +156,11 @@ class BudgetRowForm(Form):
     self_raised = MoneyField(_l("Self-raised funds"), default=Decimal("0"))
 
 
+INDICATOR_KEY_CHARACTERS = Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscores only."))
+
+
 class IndicatorRowForm(Form):
-    key = StringField(
-        _l("Key"),
-        validators=[
-            Optional(),
-            Length(max=64),
-            Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and underscores only.")),
-        ],
-    )
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=64), INDICATOR_KEY_CHARACTERS])
     name = StringField(_l("Indicator"), validators=[Optional(), Length(max=200)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
     target = DecimalTextField(_l("Target"), validators=[Optional()], positive=True)
