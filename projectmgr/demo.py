@@ -153,17 +153,14 @@ PLANS: dict[str, tuple[str, Level, Decimal, Aggregation]] = {
 }
 CODE_PREFIX = {"national": "GJZB", "provincial": "HNZX", "municipal_key": "JYZD", "municipal": "JYYB"}
 
+# The demo projects' task-book indicators: each key's name and unit.
+# fmt: off
 INDICATORS: dict[str, tuple[str, str]] = {
-    "sales": ("销售收入", "万元"),
-    "tax": ("新增利税", "万元"),
-    "jobs": ("新增就业", "人"),
-    "patents": ("专利申请", "件"),
-    "products": ("新产品", "个"),
-    "standards": ("标准制定", "项"),
-    "papers": ("论文", "篇"),
-    "trained": ("技术培训", "人次"),
-    "bases": ("示范基地", "个"),
+    "sales": ("销售收入", "万元"), "tax": ("新增利税", "万元"), "jobs": ("新增就业", "人"),
+    "patents": ("专利申请", "件"), "products": ("新产品", "个"), "standards": ("标准制定", "项"),
+    "papers": ("论文", "篇"), "trained": ("技术培训", "人次"), "bases": ("示范基地", "个"),
 }
+# fmt: on
 
 # Budget shares in percent per category, (special, self-raised): an equipment-heavy project, a laboratory one.
 BUDGET_SHARES = (
