@@ -28,7 +28,7 @@ from ..permissions import (
     can_manage_calls,
     can_review,
 )
-from ..schemas import ApplicationIn, ApplicationPatchIn
+from ..schemas import ApplicationIn, ApplicationPatchIn, CallIn
 from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
@@ -88,7 +88,8 @@ def publish_call():
     form = CallForm()
     _plan_choices(form)
     if form.validate_on_submit():
-        data = calls.CallInput(
+        # The form has validated its fields; the service checks the plan and the window.
+        data = CallIn.model_construct(
             plan_id=form.plan_id.data,
             title=form.title.data.strip(),
             opens_on=form.opens_on.data,

@@ -17,6 +17,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Level, Organization, Outcome, Plan
 from ..permissions import can_check_applications, can_read_public_notice, can_recommend
+from ..schemas import RecommendationIn
 from ..services import settings
 from ..services.applications import notice, upward
 from ..services.applications.export import call_workbook
@@ -124,8 +125,9 @@ def recommendations_page():
         form.year.data = date.today().year
         form.submitted_on.data = date.today()
     elif form.validate_on_submit():
-        data = upward.RecommendationInput(
-            level=Level(form.level.data),
+        # The form has validated its fields; the service checks the organization.
+        data = RecommendationIn.model_construct(
+            level=form.level.data,
             programme=form.programme.data.strip(),
             year=form.year.data,
             submitted_on=form.submitted_on.data,
