@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .models import Category, Level, Outcome, Project, State, User
 from .rules.applications import notice_end
-from .schemas import ApplicationIn, BudgetLineIn, IndicatorIn
+from .schemas import ApplicationIn, BudgetLineIn, CallIn, IndicatorIn, RecommendationIn
 from .services.applications import calls, forms, machine, notice, review, upward
 from .services.transitions import transition
 
@@ -67,7 +67,7 @@ class ApplicationDemo:
 
     def call(self, title: str, opens: int, closes: int, year: int | None = None):
         plan = self.b.plan("municipal", year or self.today.year)
-        data = calls.CallInput(
+        data = CallIn(
             plan_id=plan.id,
             title=title,
             opens_on=self.day(opens),
@@ -185,8 +185,8 @@ class ApplicationDemo:
         ):
             row = upward.recommend(
                 staff,
-                upward.RecommendationInput(
-                    level=level,
+                RecommendationIn(
+                    level=level.value,
                     programme=programme,
                     year=year,
                     submitted_on=self.day(offset),

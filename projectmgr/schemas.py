@@ -1,11 +1,12 @@
 """Input schemas shared by the faces and the services, validated by pydantic: the value types every
 request body is built from, and a project's registration (the API's POST /projects and the Excel
-project import validate the same ProjectIn). Money and decimals are parsed by rules.money, as the
+project import validate the same ProjectIn), an application, a call and a recommendation upward (the API
+and the pages build the same CallIn and RecommendationIn). Money and decimals are parsed by rules.money, as the
 web forms parse them. The API's own request bodies are in api/schemas.py."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -186,3 +187,26 @@ ApplicationPatchIn = create_model(
     **{name: _optional(ApplicationIn.model_fields[name]) for name in PATCHABLE},
     version=(int | None, None),
 )
+
+
+# A call for applications (POST /calls, the calls page, the demo): the service checks its plan and window.
+class CallIn(Body):
+    plan_id: Id
+    title: Text
+    opens_on: Day
+    closes_on: Day
+    guide: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = None
+    max_special_funds: Money | None = None
+    fields: list[Text] | None = None
+
+
+# A recommendation upward (POST /recommendations, the recommendations page, the demo): of an
+# application, or of a project named by its title and organization.
+class RecommendationIn(Body):
+    application_id: Id | None = None
+    title: Text | None = None
+    organization_id: Id | None = None
+    level: Literal["national", "provincial"]
+    programme: Text
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    submitted_on: Day

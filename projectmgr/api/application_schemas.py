@@ -1,23 +1,14 @@
 """Request bodies of the application side (API.md "Calls, applications and recommendations").
-The application's own fields are projectmgr.schemas.ApplicationIn, shared with the pages."""
+The application's, the call's and the recommendation's own fields are projectmgr.schemas' ApplicationIn,
+CallIn and RecommendationIn, shared with the pages."""
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 
-from ..schemas import Body, Day, Id, LongText, Money, RecommendedProjectIn, Text
+from ..schemas import Body, Day, Id, LongText, Money, RecommendedProjectIn
 
 Comment = Annotated[str, StringConstraints(max_length=5000)]
-
-
-class CallIn(Body):
-    plan_id: Id
-    title: Text
-    opens_on: Day
-    closes_on: Day
-    guide: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = None
-    max_special_funds: Money | None = None
-    fields: list[Text] | None = None
 
 
 class ApplicationTransitionIn(Body):
@@ -37,16 +28,6 @@ class ObjectionIn(Body):
 class ResolveIn(Body):
     upheld: bool
     comment: LongText
-
-
-class RecommendationIn(Body):
-    application_id: Id | None = None
-    title: Text | None = None
-    organization_id: Id | None = None
-    level: Literal["national", "provincial"]
-    programme: Text
-    year: Annotated[int, Field(ge=2000, le=2100)]
-    submitted_on: Day
 
 
 class OutcomeIn(Body):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import ValidationFailed
 from ..models import ApplicationState, Level, Outcome
 from ..permissions import EXPERTS, OWNERS, READERS, STAFF, can_check_applications, can_read_public_notice, require
-from ..schemas import ApplicationIn, ApplicationPatchIn
+from ..schemas import ApplicationIn, ApplicationPatchIn, CallIn, RecommendationIn
 from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, review, upward, view
 from ..services.applications.export import call_workbook
@@ -35,9 +35,9 @@ CHECKERS = STAFF.refusing(_l("Only bureau staff check, review and approve applic
 
 
 @route("/calls", "POST", status=201, roles=STAFF.refusing(_l("Only bureau staff publish calls.")))
-def post_call(user, data: bodies.CallIn):
+def post_call(user, data: CallIn):
     """Publish a call for a municipal plan, with its window"""
-    call = calls.create_call(user, calls.CallInput(**data.model_dump()))
+    call = calls.create_call(user, data)
     return view.call_json(call, date.today())
 
 
@@ -227,11 +227,9 @@ def post_resolve(user, objection_id: int, data: bodies.ResolveIn):
 
 
 @route("/recommendations", "POST", status=201, roles=STAFF.refusing(_l("Only bureau staff recommend upward.")))
-def post_recommendation(user, data: bodies.RecommendationIn):
+def post_recommendation(user, data: RecommendationIn):
     """Recommend an application (or a project directly) to a provincial or national programme"""
-    payload = data.model_dump()
-    payload["level"] = Level(payload["level"])
-    return view.recommendation_json(upward.recommend(user, upward.RecommendationInput(**payload)))
+    return view.recommendation_json(upward.recommend(user, data))
 
 
 @route(

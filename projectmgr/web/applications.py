@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
@@ -28,7 +29,7 @@ from ..permissions import (
     can_manage_calls,
     can_review,
 )
-from ..schemas import ApplicationIn, ApplicationPatchIn
+from ..schemas import ApplicationIn, ApplicationPatchIn, CallIn
 from ..services import settings
 from ..services.applications import calls, forms, lists, machine, notice, radar, review, view
 from ..services.attachments import storage_dir
@@ -76,6 +77,16 @@ class CallForm(PageForm):
     guide = TextAreaField(_l("Guide"), validators=[Optional(), Length(max=20000)])
 
 
+def form_input(model: type[BaseModel], form: PageForm) -> BaseModel:
+    """The service's input from a page's form that has validated: the model's fields the form has, text
+    stripped (empty text is None), as ApplicationIn from ApplicationForm.values(); the service checks the rest."""
+
+    def value(data):
+        return (data.strip() or None) if isinstance(data, str) else data
+
+    return model.model_construct(**{name: value(form[name].data) for name in model.model_fields if name in form})
+
+
 def call_for(may, call_id: int) -> Call:
     """The call, for a user the predicate may(user) lets in: 403 when it does not, 404 when there is
     no such call."""
@@ -103,14 +114,7 @@ def publish_call():
     form = CallForm()
     _plan_choices(form)
     if form.validate_on_submit():
-        data = calls.CallInput(
-            plan_id=form.plan_id.data,
-            title=form.title.data.strip(),
-            opens_on=form.opens_on.data,
-            closes_on=form.closes_on.data,
-            guide=(form.guide.data or "").strip() or None,
-            max_special_funds=form.max_special_funds.data,
-        )
+        data = form_input(CallIn, form)  # the service checks the plan and the window
         created = []
         if apply(form, lambda: created.append(calls.create_call(current_user, data))):
             saved()

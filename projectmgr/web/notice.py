@@ -17,11 +17,12 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Level, Organization, Outcome, Plan
 from ..permissions import can_check_applications, can_read_public_notice, can_recommend
+from ..schemas import RecommendationIn
 from ..services import settings
 from ..services.applications import notice, upward
 from ..services.applications.export import call_workbook
 from . import allowed, apply, bp, saved
-from .applications import call_for
+from .applications import call_for, form_input
 from .forms import MoneyField, PageForm
 
 
@@ -124,14 +125,7 @@ def recommendations_page():
         form.year.data = date.today().year
         form.submitted_on.data = date.today()
     elif form.validate_on_submit():
-        data = upward.RecommendationInput(
-            level=Level(form.level.data),
-            programme=form.programme.data.strip(),
-            year=form.year.data,
-            submitted_on=form.submitted_on.data,
-            title=form.title.data.strip(),
-            organization_id=form.organization_id.data,
-        )
+        data = form_input(RecommendationIn, form)  # the service checks the organization
         if apply(form, lambda: upward.recommend(current_user, data)):
             saved()
             return redirect(url_for("web.recommendations_page"))

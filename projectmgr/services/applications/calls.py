@@ -1,8 +1,6 @@
 """Calls for applications (申报指南): a municipal plan's window."""
 
-from dataclasses import asdict, dataclass, replace
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,20 +10,10 @@ from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...models import Call, Level, Plan, Role, User
 from ...permissions import can_manage_calls, require
+from ...schemas import CallIn
 
 
-@dataclass
-class CallInput:
-    plan_id: int
-    title: str
-    opens_on: date
-    closes_on: date
-    guide: str | None = None
-    max_special_funds: Decimal | None = None
-    fields: list[str] | None = None
-
-
-def create_call(actor: User, data: CallInput) -> Call:
+def create_call(actor: User, data: CallIn) -> Call:
     require(can_manage_calls(actor), _("Only bureau staff publish calls."))
     errors = []
     plan = db.session.get(Plan, data.plan_id)
@@ -39,7 +27,7 @@ def create_call(actor: User, data: CallInput) -> Call:
         errors.append({"field": "closes_on", "message": _("The window closes before it opens.")})
     if errors:
         raise ValidationFailed(errors)
-    call = Call(**asdict(replace(data, fields=data.fields or None)), created_by_id=actor.id)
+    call = Call(**(data.model_dump() | {"fields": data.fields or None}), created_by_id=actor.id)
     db.session.add(call)
     db.session.flush()
     return call

@@ -1,7 +1,7 @@
 """Recommendations upward (推荐) to provincial and national programmes, their outcomes, and the
 ledger's count of projects won."""
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,22 +13,12 @@ from ...extensions import db
 from ...models import Application, Level, Organization, Outcome, Plan, Project, UpwardRecommendation, User
 from ...permissions import can_recommend, require
 from ...rules.settings import RuleSettings
+from ...schemas import RecommendationIn
 from ..projects import ProjectInput, register_project, registration_errors
 from .machine import register_from_application
 
 
-@dataclass
-class RecommendationInput:
-    level: Level
-    programme: str
-    year: int
-    submitted_on: date
-    application_id: int | None = None
-    title: str | None = None
-    organization_id: int | None = None
-
-
-def recommend(actor: User, data: RecommendationInput) -> UpwardRecommendation:
+def recommend(actor: User, data: RecommendationIn) -> UpwardRecommendation:
     require(can_recommend(actor), _("Only bureau staff recommend upward."))
     errors = []
     if data.level == Level.municipal:
@@ -49,8 +39,9 @@ def recommend(actor: User, data: RecommendationInput) -> UpwardRecommendation:
             errors.append({"field": "organization_id", "message": _("No such organization.")})
     if errors:
         raise ValidationFailed(errors)
-    filled = replace(data, title=title, organization_id=organization_id)  # from the application, if it names one
-    row = UpwardRecommendation(**asdict(filled), created_by_id=actor.id)
+    # The title and organization from the application, if it names one; the level as the column's enum.
+    filled = {"title": title, "organization_id": organization_id, "level": Level(data.level)}
+    row = UpwardRecommendation(**(data.model_dump() | filled), created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
     return row
